@@ -1,0 +1,236 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the service reads, parsed once at start-up. A bad or missing value fails start-up
+ * with one message that lists every problem. The variable names are the operator contract
+ * (Terraform, README): rename nothing without a migration note.
+ */
+const seconds = (def: number) => z.coerce.number().int().positive().default(def);
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? def : ['true', '1', 'yes'].includes(v)));
+const csv = (def: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v) =>
+      v === undefined || v.trim() === ''
+        ? def
+        : v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+    );
+
+export const PUSH_AUTH_MODES = ['none', 'iam', 'oidc'] as const;
+export type PushAuthMode = (typeof PUSH_AUTH_MODES)[number];
+
+export const DEFAULT_WEBHOOK_SCOPES = [
+  'store/product/*',
+  'store/sku/*',
+  'store/category/*',
+  'store/app/uninstalled',
+  'store/information/updated',
+];
+
+const EnvSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().default('0.0.0.0'),
+    GOOGLE_CLOUD_PROJECT: z.string().min(1, 'GOOGLE_CLOUD_PROJECT is required (the project that holds Firestore and Pub/Sub)'),
+    FIRESTORE_EMULATOR_HOST: optionalString,
+    PUBSUB_EMULATOR_HOST: optionalString,
+    FIRESTORE_DATABASE_ID: z.string().default('(default)'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_PRETTY: z.enum(['true', 'false', 'auto']).default('auto'),
+
+    // Push route
+    PUSH_AUTH: z.enum(PUSH_AUTH_MODES, { message: `PUSH_AUTH must be one of ${PUSH_AUTH_MODES.join(', ')}` }).default('oidc'),
+    PUSH_AUDIENCE: optionalString,
+    PUSH_SERVICE_ACCOUNT: optionalString,
+    /** The account Cloud Scheduler signs /tasks/* calls with (defaults to PUSH_SERVICE_ACCOUNT). */
+    SCHEDULER_SERVICE_ACCOUNT: optionalString,
+    /** Override of Google's OIDC signing certs URL (tests point it at a local key server). */
+    PUSH_CERTS_URL: optionalString,
+    DEDUPE_TTL_HOURS: z.coerce.number().positive().default(72),
+    /** Longest the push path waits on Firestore before answering 503 (well inside the ack deadline). */
+    PUSH_STORE_BUDGET_MS: z.coerce.number().int().positive().default(5_000),
+    MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+
+    // BigCommerce
+    BIGCOMMERCE_API_URL: z.url().default('https://api.bigcommerce.com'),
+    BIGCOMMERCE_LOGIN_URL: z.url().default('https://login.bigcommerce.com'),
+    BIGCOMMERCE_STORE_HASH: optionalString,
+    BIGCOMMERCE_ACCESS_TOKEN: optionalString,
+    BIGCOMMERCE_CLIENT_ID: optionalString,
+    BIGCOMMERCE_CLIENT_SECRET: optionalString,
+    /** Public base URL of this service (OAuth redirect_uri = APP_URL + /auth). */
+    APP_URL: optionalString,
+    /** 32-byte key (base64 or 64 hex chars) that encrypts stored access tokens. */
+    TOKEN_ENCRYPTION_KEY: optionalString,
+    BC_REQUEST_BUDGET_MS: z.coerce.number().int().positive().default(60_000),
+    BC_FETCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+    /** Keep this many requests of the store's shared quota for other apps. */
+    BC_RATE_LIMIT_RESERVE: z.coerce.number().int().min(0).default(5),
+
+    // Flush
+    DEBOUNCE_WINDOW_SECONDS: seconds(10),
+    DEBOUNCE_MAX_WAIT_SECONDS: seconds(60),
+    FLUSH_LEASE_SECONDS: seconds(120),
+    MISSING_PRODUCT_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(6),
+    MISSING_PRODUCT_RETRY_SECONDS: seconds(5),
+    FLUSH_TIMERS: bool(true),
+    CATEGORY_RULES_FILE: optionalString,
+
+    // Webhooks lifecycle
+    WEBHOOK_TOPIC: optionalString,
+    WEBHOOK_SCOPES: csv(DEFAULT_WEBHOOK_SCOPES),
+    BACKFILL_SILENCE_HOURS: z.coerce.number().positive().default(24),
+  })
+  .superRefine((env, ctx) => {
+    if (env.PUSH_AUTH !== 'none') {
+      if (!env.PUSH_AUDIENCE && env.PUSH_AUTH === 'oidc') {
+        ctx.addIssue({ code: 'custom', path: ['PUSH_AUDIENCE'], message: 'PUSH_AUDIENCE is required when PUSH_AUTH=oidc (the audience set on the push subscription)' });
+      }
+      if (!env.PUSH_SERVICE_ACCOUNT) {
+        ctx.addIssue({ code: 'custom', path: ['PUSH_SERVICE_ACCOUNT'], message: `PUSH_SERVICE_ACCOUNT is required when PUSH_AUTH=${env.PUSH_AUTH} (the push subscription's service account)` });
+      }
+    }
+    if (Boolean(env.BIGCOMMERCE_STORE_HASH) !== Boolean(env.BIGCOMMERCE_ACCESS_TOKEN)) {
+      ctx.addIssue({ code: 'custom', path: ['BIGCOMMERCE_ACCESS_TOKEN'], message: 'BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN go together (single-store mode)' });
+    }
+    if (env.DEBOUNCE_MAX_WAIT_SECONDS < env.DEBOUNCE_WINDOW_SECONDS) {
+      ctx.addIssue({ code: 'custom', path: ['DEBOUNCE_MAX_WAIT_SECONDS'], message: 'DEBOUNCE_MAX_WAIT_SECONDS must be at least DEBOUNCE_WINDOW_SECONDS' });
+    }
+    if (env.TOKEN_ENCRYPTION_KEY && decodeKey(env.TOKEN_ENCRYPTION_KEY) === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEY'], message: 'TOKEN_ENCRYPTION_KEY must be 32 bytes, as base64 or 64 hex characters' });
+    }
+  });
+
+/** A 32-byte key from base64 or hex, or undefined when it is neither. */
+export function decodeKey(v: string): Buffer | undefined {
+  if (/^[0-9a-f]{64}$/i.test(v)) return Buffer.from(v, 'hex');
+  const b = Buffer.from(v, 'base64');
+  return b.length === 32 ? b : undefined;
+}
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  projectId: string;
+  firestoreDatabaseId: string;
+  emulators: { firestore: string | undefined; pubsub: string | undefined };
+  log: { level: Env['LOG_LEVEL']; pretty: boolean | undefined };
+  push: {
+    auth: PushAuthMode;
+    audience: string | undefined;
+    serviceAccount: string | undefined;
+    schedulerServiceAccount: string | undefined;
+    certsUrl: string | undefined;
+    dedupeTtlHours: number;
+    storeBudgetMs: number;
+    maxBodyBytes: number;
+  };
+  bigcommerce: {
+    apiUrl: string;
+    loginUrl: string;
+    singleStore: { storeHash: string; accessToken: string } | undefined;
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    appUrl: string | undefined;
+    tokenEncryptionKey: Buffer | undefined;
+    requestBudgetMs: number;
+    fetchConcurrency: number;
+    rateLimitReserve: number;
+  };
+  flush: {
+    windowMs: number;
+    maxWaitMs: number;
+    leaseMs: number;
+    missingMaxAttempts: number;
+    missingRetryMs: number;
+    timers: boolean;
+    rulesFile: string | undefined;
+  };
+  webhooks: {
+    topic: string | undefined;
+    scopes: string[];
+    backfillSilenceMs: number;
+  };
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const key = i.path.join('.');
+        return i.message.includes(key) ? i.message : `${key}: ${i.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    projectId: e.GOOGLE_CLOUD_PROJECT,
+    firestoreDatabaseId: e.FIRESTORE_DATABASE_ID,
+    emulators: { firestore: e.FIRESTORE_EMULATOR_HOST, pubsub: e.PUBSUB_EMULATOR_HOST },
+    log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY === 'auto' ? undefined : e.LOG_PRETTY === 'true' },
+    push: {
+      auth: e.PUSH_AUTH,
+      audience: e.PUSH_AUDIENCE,
+      serviceAccount: e.PUSH_SERVICE_ACCOUNT,
+      schedulerServiceAccount: e.SCHEDULER_SERVICE_ACCOUNT ?? e.PUSH_SERVICE_ACCOUNT,
+      certsUrl: e.PUSH_CERTS_URL,
+      dedupeTtlHours: e.DEDUPE_TTL_HOURS,
+      storeBudgetMs: e.PUSH_STORE_BUDGET_MS,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+    },
+    bigcommerce: {
+      apiUrl: e.BIGCOMMERCE_API_URL.replace(/\/+$/, ''),
+      loginUrl: e.BIGCOMMERCE_LOGIN_URL.replace(/\/+$/, ''),
+      singleStore:
+        e.BIGCOMMERCE_STORE_HASH && e.BIGCOMMERCE_ACCESS_TOKEN ? { storeHash: e.BIGCOMMERCE_STORE_HASH, accessToken: e.BIGCOMMERCE_ACCESS_TOKEN } : undefined,
+      clientId: e.BIGCOMMERCE_CLIENT_ID,
+      clientSecret: e.BIGCOMMERCE_CLIENT_SECRET,
+      appUrl: e.APP_URL?.replace(/\/+$/, ''),
+      tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY ? decodeKey(e.TOKEN_ENCRYPTION_KEY) : undefined,
+      requestBudgetMs: e.BC_REQUEST_BUDGET_MS,
+      fetchConcurrency: e.BC_FETCH_CONCURRENCY,
+      rateLimitReserve: e.BC_RATE_LIMIT_RESERVE,
+    },
+    flush: {
+      windowMs: e.DEBOUNCE_WINDOW_SECONDS * 1000,
+      maxWaitMs: e.DEBOUNCE_MAX_WAIT_SECONDS * 1000,
+      leaseMs: e.FLUSH_LEASE_SECONDS * 1000,
+      missingMaxAttempts: e.MISSING_PRODUCT_MAX_ATTEMPTS,
+      missingRetryMs: e.MISSING_PRODUCT_RETRY_SECONDS * 1000,
+      timers: e.FLUSH_TIMERS,
+      rulesFile: e.CATEGORY_RULES_FILE,
+    },
+    webhooks: {
+      topic: e.WEBHOOK_TOPIC,
+      scopes: e.WEBHOOK_SCOPES,
+      backfillSilenceMs: e.BACKFILL_SILENCE_HOURS * 3_600_000,
+    },
+  };
+}

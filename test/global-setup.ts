@@ -1,0 +1,41 @@
+// Starts one Pub/Sub and one Firestore emulator for the whole run on free ports. Test files
+// isolate themselves by project id (`demo-<name>`), so files can run in parallel.
+import type { TestProject } from 'vitest/node';
+import { join } from 'node:path';
+import { startEmulator, stopEmulator, stopEmulatorAndWait, reapStale, writePids, type Emulator } from '../scripts/lib/emulators.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pubsubHost: string;
+    firestoreHost: string;
+  }
+}
+
+const PID_FILE = join(process.cwd(), 'node_modules', '.cache', 'emulators', 'test-pids.json');
+let emulators: Emulator[] = [];
+const killAll = () => emulators.forEach((e) => stopEmulator(e, 'SIGKILL'));
+
+export default async function setup(project: TestProject) {
+  reapStale(PID_FILE);
+  const started = await Promise.allSettled([startEmulator('pubsub'), startEmulator('firestore')]);
+  emulators = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(emulators.map((e) => stopEmulatorAndWait(e)));
+    throw failed.reason;
+  }
+  const [pubsub, firestore] = emulators as [Emulator, Emulator];
+  writePids(PID_FILE, emulators.map((e) => e.child.pid!));
+  // Workers are forked after globalSetup, so they inherit these.
+  process.env.PUBSUB_EMULATOR_HOST = pubsub.host;
+  process.env.FIRESTORE_EMULATOR_HOST = firestore.host;
+  process.env.METADATA_SERVER_DETECTION = 'none';
+  project.provide('pubsubHost', pubsub.host);
+  project.provide('firestoreHost', firestore.host);
+  process.once('exit', killAll);
+  return async () => {
+    await Promise.all(emulators.map((e) => stopEmulatorAndWait(e)));
+    process.removeListener('exit', killAll);
+    reapStale(PID_FILE);
+  };
+}
