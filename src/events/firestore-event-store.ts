@@ -1,0 +1,97 @@
+import { FieldValue, Timestamp, type Firestore } from '@google-cloud/firestore';
+import { GrpcStatus, grpcCode } from '../errors.ts';
+import { COLLECTIONS } from './collections.ts';
+import type { EventStore, Rejection } from './event-store.ts';
+import type { EventPlan } from './plan-event-writes.ts';
+
+export const pendingDocId = (storeHash: string, productId: number) => `${storeHash}_${productId}`;
+
+/** Firestore adapter of EventStore. See plan-event-writes.ts for the atomicity contract. */
+export function createFirestoreEventStore(db: Firestore): EventStore {
+  const markers = db.collection(COLLECTIONS.markers);
+  const pending = db.collection(COLLECTIONS.pending);
+  const rejections = db.collection(COLLECTIONS.rejections);
+  const stores = db.collection(COLLECTIONS.stores);
+
+  return {
+    async record(plan: EventPlan) {
+      const batch = db.batch();
+      const m = plan.marker;
+      batch.create(markers.doc(m.id), {
+        storeHash: m.storeHash,
+        scope: m.scope,
+        hash: m.hash,
+        messageId: m.messageId ?? null,
+        publishTime: m.publishTime ?? null,
+        eventCreatedAt: m.eventCreatedAt ?? null,
+        receivedAt: Timestamp.fromMillis(m.receivedAtMs),
+        expireAt: Timestamp.fromMillis(m.expireAtMs),
+      });
+      for (const p of plan.pending) {
+        // set+merge keeps the document's createTime from its first event: the flusher reads the
+        // oldest createTime as "waiting since" for the max-wait cap, lastSeenAt for the quiet window.
+        batch.set(
+          pending.doc(pendingDocId(p.storeHash, p.productId)),
+          {
+            storeHash: p.storeHash,
+            productId: p.productId,
+            lastSeenAt: Timestamp.fromMillis(p.seenAtMs),
+            lastScope: p.scope,
+            scopes: FieldValue.arrayUnion(p.scope),
+            events: FieldValue.increment(1),
+            ...(p.eventCreatedAt !== undefined ? { lastEventCreatedAt: p.eventCreatedAt } : {}),
+            ...(p.deleted ? { deleteSeen: true } : {}),
+          },
+          { merge: true },
+        );
+      }
+      for (const e of plan.effects) {
+        switch (e.kind) {
+          case 'store-uninstalled':
+            batch.set(
+              stores.doc(e.storeHash),
+              { storeHash: e.storeHash, status: 'uninstalled', uninstalledAt: Timestamp.fromMillis(e.atMs), uninstallEventCreatedAt: e.eventCreatedAt ?? null },
+              { merge: true },
+            );
+            break;
+        }
+      }
+      try {
+        await batch.commit();
+        return 'stored';
+      } catch (err) {
+        if (grpcCode(err) === GrpcStatus.ALREADY_EXISTS) return 'duplicate';
+        throw err;
+      }
+    },
+
+    async recordRejection(r: Rejection) {
+      const data = {
+        reason: r.reason.slice(0, 1000),
+        messageId: r.messageId ?? null,
+        sample: r.sample,
+        receivedAt: Timestamp.fromMillis(r.receivedAtMs),
+        expireAt: Timestamp.fromMillis(r.expireAtMs),
+      };
+      const ref = r.messageId ? rejections.doc(`msg-${r.messageId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 200)}`) : rejections.doc();
+      await ref.set(data);
+    },
+
+    async pendingCounts() {
+      // Skip-scan over distinct store hashes (one read per store), then a count per store.
+      const counts: Record<string, number> = {};
+      let last: string | undefined;
+      for (;;) {
+        let q = pending.orderBy('storeHash').select('storeHash').limit(1);
+        if (last !== undefined) q = q.where('storeHash', '>', last);
+        const snap = await q.get();
+        const doc = snap.docs[0];
+        if (!doc) break;
+        last = doc.get('storeHash') as string;
+        const agg = await pending.where('storeHash', '==', last).count().get();
+        counts[last] = agg.data().count;
+      }
+      return counts;
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { AppError } from '../errors.ts';
+import type { Clock } from '../clock.ts';
+import type { EventStore } from '../events/event-store.ts';
+import { planEventWrites } from '../events/plan-event-writes.ts';
+import { parsePushRequest } from './push-envelope.ts';
+import { parseBigCommerceEvent } from './bigcommerce-event.ts';
+
+/** Everything the push route can conclude about one request. */
+export type IngestOutcome =
+  | { kind: 'stored'; storeHash: string; scope: string; productIds: number[]; handled: boolean; messageId: string | undefined }
+  | { kind: 'duplicate'; storeHash: string; scope: string; messageId: string | undefined }
+  | { kind: 'rejected'; reason: string; messageId: string | undefined }
+  | { kind: 'unavailable'; error: unknown; messageId: string | undefined };
+
+/**
+ * The push status, decided in one place. Pub/Sub acks on 2xx and redelivers anything else, and
+ * nacks slow down the whole subscription (push backoff): so a message retrying cannot fix is acked
+ * (after it was recorded), and only a transient failure of our own storage asks for redelivery.
+ */
+export function pushStatus(outcome: IngestOutcome): 204 | 503 {
+  switch (outcome.kind) {
+    case 'stored':
+    case 'duplicate':
+    case 'rejected':
+      return 204;
+    case 'unavailable':
+      return 503;
+  }
+}
+
+export interface IngestDeps {
+  store: EventStore;
+  clock: Clock;
+  dedupeTtlMs: number;
+  /** Longest the push path waits for Firestore before answering 503; well inside the ack deadline. */
+  storeBudgetMs: number;
+  rejectionTtlMs?: number;
+}
+
+const SAMPLE_BYTES = 512;
+
+/** Rejects with a retryable AppError when the promise has not settled within `ms`. */
+export async function withinBudget<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppError('EVENT_STORE_TIMEOUT', `${what} took longer than ${ms} ms`, { retryable: true })), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Parse, validate, dedupe and enqueue one push request. Never calls BigCommerce. */
+export function createIngest(deps: IngestDeps) {
+  const rejectionTtlMs = deps.rejectionTtlMs ?? 7 * 24 * 3_600_000;
+
+  async function reject(reason: string, messageId: string | undefined, data: Buffer): Promise<IngestOutcome> {
+    const now = deps.clock.now();
+    try {
+      await withinBudget(
+        deps.store.recordRejection({
+          reason,
+          messageId,
+          sample: data.subarray(0, SAMPLE_BYTES).toString('utf8'),
+          receivedAtMs: now,
+          expireAtMs: now + rejectionTtlMs,
+        }),
+        deps.storeBudgetMs,
+        'recording a rejection',
+      );
+    } catch (error) {
+      // Not recorded yet: ask for redelivery rather than lose the evidence.
+      return { kind: 'unavailable', error, messageId };
+    }
+    return { kind: 'rejected', reason, messageId };
+  }
+
+  return async function ingest(body: Buffer, headers: Record<string, string | string[] | undefined>): Promise<IngestOutcome> {
+    const envelope = parsePushRequest(body, headers);
+    if (!envelope.ok) return reject(envelope.reason, envelope.messageId, body);
+    const { message } = envelope;
+    const parsed = parseBigCommerceEvent(message.data);
+    if (!parsed.ok) return reject(parsed.reason, message.messageId, message.data);
+
+    const plan = planEventWrites(parsed.event, {
+      storeHash: parsed.storeHash,
+      hash: parsed.hash,
+      messageId: message.messageId,
+      publishTime: message.publishTime,
+      nowMs: deps.clock.now(),
+      dedupeTtlMs: deps.dedupeTtlMs,
+    });
+    let result: 'stored' | 'duplicate';
+    try {
+      result = await withinBudget(deps.store.record(plan), deps.storeBudgetMs, 'recording an event');
+    } catch (error) {
+      return { kind: 'unavailable', error, messageId: message.messageId };
+    }
+    const base = { storeHash: parsed.storeHash, scope: parsed.event.scope, messageId: message.messageId };
+    if (result === 'duplicate') return { kind: 'duplicate', ...base };
+    return { kind: 'stored', ...base, productIds: plan.pending.map((p) => p.productId), handled: plan.handled };
+  };
+}
+
+export type Ingest = ReturnType<typeof createIngest>;

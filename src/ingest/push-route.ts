@@ -1,0 +1,77 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Logger } from '../logger.ts';
+import type { PushAuthenticator } from './push-auth.ts';
+import { pushStatus, type Ingest, type IngestOutcome } from './ingest-message.ts';
+
+export interface IngestCounters {
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+  unavailable: number;
+}
+
+export interface PushRouteOptions {
+  ingest: Ingest;
+  authenticator: PushAuthenticator;
+  allowedEmails: readonly string[];
+  counters: IngestCounters;
+  maxBodyBytes: number;
+  /** Called after an event was stored (the in-process debounce timers listen here). */
+  onStored?: (outcome: Extract<IngestOutcome, { kind: 'stored' }>) => void;
+}
+
+/**
+ * `POST /pubsub/push`. Takes the body as raw bytes whatever its content type, because the unwrapped
+ * (no_wrapper) form arrives with the sender's content type (the emulator says
+ * x-www-form-urlencoded) and must not be turned away with a 415.
+ */
+export const pushRoute: FastifyPluginAsync<PushRouteOptions> = async (app: FastifyInstance, opts) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes }, (_req, body, done) => done(null, body));
+
+  app.post('/pubsub/push', { bodyLimit: opts.maxBodyBytes }, async (request, reply) => {
+    const auth = await opts.authenticator.authenticate(request.headers.authorization, opts.allowedEmails);
+    if (!auth.ok) {
+      request.log.warn({ reason: auth.reason, status: auth.status }, 'push refused');
+      return reply.code(auth.status).send({ error: auth.status === 401 ? 'unauthenticated' : 'forbidden', reason: auth.reason });
+    }
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const outcome = await opts.ingest(body, request.headers);
+    logOutcome(request.log, outcome);
+    switch (outcome.kind) {
+      case 'stored':
+        opts.counters.accepted++;
+        opts.onStored?.(outcome);
+        break;
+      case 'duplicate':
+        opts.counters.duplicate++;
+        break;
+      case 'rejected':
+        opts.counters.rejected++;
+        break;
+      case 'unavailable':
+        opts.counters.unavailable++;
+        break;
+    }
+    const status = pushStatus(outcome);
+    return status === 204 ? reply.code(204).send() : reply.code(status).send({ error: 'unavailable', retry: true });
+  });
+};
+
+function logOutcome(log: Logger | FastifyInstance['log'], o: IngestOutcome): void {
+  switch (o.kind) {
+    case 'stored':
+      if (!o.handled) log.info({ storeHash: o.storeHash, scope: o.scope, messageId: o.messageId }, 'event scope not handled');
+      else log.debug({ storeHash: o.storeHash, scope: o.scope, productIds: o.productIds, messageId: o.messageId }, 'event stored');
+      return;
+    case 'duplicate':
+      log.debug({ storeHash: o.storeHash, scope: o.scope, messageId: o.messageId }, 'event duplicate');
+      return;
+    case 'rejected':
+      log.error({ reason: o.reason, messageId: o.messageId }, 'event rejected');
+      return;
+    case 'unavailable':
+      log.warn({ err: o.error, messageId: o.messageId }, 'event store unavailable');
+      return;
+  }
+}

@@ -1,0 +1,80 @@
+// Composition root: the only place that reads configuration and builds real clients.
+import { loadConfig, ConfigError } from './config.ts';
+import { createLogger } from './logger.ts';
+import { systemClock } from './clock.ts';
+import { createFirestore } from './firestore.ts';
+import { createFirestoreEventStore } from './events/firestore-event-store.ts';
+import { createPushAuthenticator } from './ingest/push-auth.ts';
+import { createIngest } from './ingest/ingest-message.ts';
+import { buildApp } from './app.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.log.level, projectId: config.projectId, ...(config.log.pretty !== undefined ? { pretty: config.log.pretty } : {}) });
+  if (config.push.auth === 'none') {
+    logger.warn('PUSH_AUTH=none: /pubsub/push, /status and /tasks accept unauthenticated requests. Local development only - never deploy this.');
+  }
+
+  const db = createFirestore(config);
+  const eventStore = createFirestoreEventStore(db);
+  const authenticator = createPushAuthenticator({ mode: config.push.auth, audience: config.push.audience, certsUrl: config.push.certsUrl });
+  const ingest = createIngest({
+    store: eventStore,
+    clock: systemClock,
+    dedupeTtlMs: config.push.dedupeTtlHours * 3_600_000,
+    storeBudgetMs: config.push.storeBudgetMs,
+  });
+  const pushAccounts = config.push.serviceAccount ? [config.push.serviceAccount] : [];
+  const operatorAccounts = config.push.schedulerServiceAccount ? [config.push.schedulerServiceAccount] : [];
+
+  const { server } = await buildApp({
+    logger,
+    ingest,
+    eventStore,
+    authenticator,
+    pushServiceAccounts: pushAccounts,
+    operatorServiceAccounts: operatorAccounts,
+    maxBodyBytes: config.push.maxBodyBytes,
+  });
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    // Cloud Run sends SIGKILL ~10 s after SIGTERM: stop taking requests, let in-flight ones finish.
+    const force = setTimeout(() => process.exit(1), 9_000);
+    force.unref();
+    server
+      .close()
+      .then(() => db.terminate())
+      .then(() => {
+        logger.info('stopped');
+        logger.flush();
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  const address = await server.listen({ port: config.port, host: config.host });
+  logger.info({ address, pushAuth: config.push.auth, projectId: config.projectId }, 'listening');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`fatal: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+const minimal = { GOOGLE_CLOUD_PROJECT: 'p', PUSH_AUTH: 'none' };
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig(minimal);
+    expect(c).toMatchObject({
+      port: 8080,
+      projectId: 'p',
+      push: { auth: 'none', dedupeTtlHours: 72, maxBodyBytes: 1_048_576 },
+      bigcommerce: { apiUrl: 'https://api.bigcommerce.com', singleStore: undefined },
+      flush: { windowMs: 10_000, maxWaitMs: 60_000 },
+      webhooks: { scopes: ['store/product/*', 'store/sku/*', 'store/category/*', 'store/app/uninstalled', 'store/information/updated'] },
+    });
+  });
+
+  it('reads the operator contract names', () => {
+    const c = loadConfig({
+      ...minimal,
+      PORT: '9000',
+      PUSH_AUTH: 'oidc',
+      PUSH_AUDIENCE: 'https://svc',
+      PUSH_SERVICE_ACCOUNT: 'push@p.iam.gserviceaccount.com',
+      DEDUPE_TTL_HOURS: '1',
+      FIRESTORE_EMULATOR_HOST: '127.0.0.1:8086',
+      BIGCOMMERCE_STORE_HASH: 'abc',
+      BIGCOMMERCE_ACCESS_TOKEN: 'tok',
+      WEBHOOK_SCOPES: 'store/product/*, store/app/uninstalled',
+      TOKEN_ENCRYPTION_KEY: 'a'.repeat(64),
+    });
+    expect(c.port).toBe(9000);
+    expect(c.push).toMatchObject({ auth: 'oidc', audience: 'https://svc', serviceAccount: 'push@p.iam.gserviceaccount.com', schedulerServiceAccount: 'push@p.iam.gserviceaccount.com', dedupeTtlHours: 1 });
+    expect(c.emulators.firestore).toBe('127.0.0.1:8086');
+    expect(c.bigcommerce.singleStore).toEqual({ storeHash: 'abc', accessToken: 'tok' });
+    expect(c.webhooks.scopes).toEqual(['store/product/*', 'store/app/uninstalled']);
+    expect(c.bigcommerce.tokenEncryptionKey?.length).toBe(32);
+  });
+
+  it('lists every problem in one error', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', PUSH_AUTH: 'maybe', DEDUPE_TTL_HOURS: '-1', BIGCOMMERCE_STORE_HASH: 'abc' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join('\n');
+    for (const key of ['GOOGLE_CLOUD_PROJECT', 'PORT', 'PUSH_AUTH', 'DEDUPE_TTL_HOURS']) expect(problems).toContain(key);
+    expect((err as ConfigError).problems.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each([
+    [{ PUSH_AUTH: 'oidc' }, ['PUSH_AUDIENCE', 'PUSH_SERVICE_ACCOUNT']],
+    [{ PUSH_AUTH: 'iam' }, ['PUSH_SERVICE_ACCOUNT']],
+    [{ BIGCOMMERCE_ACCESS_TOKEN: 't' }, ['BIGCOMMERCE_STORE_HASH']],
+    [{ DEBOUNCE_WINDOW_SECONDS: '30', DEBOUNCE_MAX_WAIT_SECONDS: '10' }, ['DEBOUNCE_MAX_WAIT_SECONDS']],
+    [{ TOKEN_ENCRYPTION_KEY: 'short' }, ['TOKEN_ENCRYPTION_KEY']],
+    [{ BIGCOMMERCE_API_URL: 'not a url' }, ['BIGCOMMERCE_API_URL']],
+  ])('refuses %j', (env, keys) => {
+    expect(() => loadConfig({ ...minimal, ...env })).toThrow(ConfigError);
+    try {
+      loadConfig({ ...minimal, ...env });
+    } catch (e) {
+      for (const k of keys) expect((e as ConfigError).message).toContain(k);
+    }
+  });
+
+  it('defaults to oidc, so an unconfigured deployment refuses unauthenticated pushes', () => {
+    expect(() => loadConfig({ GOOGLE_CLOUD_PROJECT: 'p' })).toThrow(/PUSH_AUDIENCE/);
+  });
+});
