@@ -1,0 +1,97 @@
+import { AppError } from '../errors.ts';
+
+/**
+ * Paths (after `/stores/{hash}`) of the catalog calls, built by plain string concatenation in
+ * the form BigCommerce documents: filter keys keep their literal colon (`id:in`, `date_modified:min`)
+ * and list values their literal commas (`id:in=1,2,3`, `include_fields=id,price`), never `%3A`/`%2C`.
+ * The URL length the id chunker (src/flush/chunk-ids.ts) measures is therefore exactly
+ *   client.requestUrl(PRODUCTS_BY_IDS_PREFIX) + ids.join(',') + productsByIdsSuffix(ids.length, opts)
+ * and a suffix built with count 250 is never shorter than the real one (the only variable part is
+ * `limit=<count>`). Single values that could hold reserved characters (an ISO date's `+`, a sort
+ * key) are percent-encoded; field and include names are encoded item by item, which leaves
+ * snake_case names unchanged.
+ */
+
+export const MAX_PAGE_SIZE = 250;
+export const PRODUCTS_BY_IDS_PREFIX = '/v3/catalog/products?id:in=';
+export const CATEGORY_ASSIGNMENTS_PATH = '/v3/catalog/products/category-assignments';
+
+export interface IncludeOptions {
+  /** `include_fields`: only these fields (plus `id`, always returned). */
+  includeFields?: string[];
+  /** `include`: sub-resources such as `custom_fields`, `variants`. */
+  include?: string[];
+}
+
+/** A list of positive integer ids, or AppError BC_INVALID_ID: anything else would corrupt the query. */
+export function assertIds(ids: readonly number[], what = 'id'): void {
+  for (const id of ids) {
+    if (!Number.isSafeInteger(id) || id <= 0) {
+      throw new AppError('BC_INVALID_ID', 'BigCommerce id must be a positive integer', { details: { what, id } });
+    }
+  }
+}
+
+const csv = (values: readonly string[]): string => values.map((v) => encodeURIComponent(v)).join(',');
+
+/** `&include_fields=a,b&include=c`, each part only when non-empty. */
+export function includeQuery(opts: IncludeOptions = {}): string {
+  let q = '';
+  if (opts.includeFields?.length) q += `&include_fields=${csv(opts.includeFields)}`;
+  if (opts.include?.length) q += `&include=${csv(opts.include)}`;
+  return q;
+}
+
+/** What follows the ids in a products-by-ids path. */
+export function productsByIdsSuffix(count: number, opts: IncludeOptions = {}): string {
+  return `&limit=${count}${includeQuery(opts)}`;
+}
+
+/** `/v3/catalog/products?id:in=1,2,3&limit=3[&include_fields=..][&include=..]`: one page holding every id. */
+export function productsByIdsPath(ids: readonly number[], opts: IncludeOptions = {}): string {
+  assertIds(ids);
+  if (ids.length === 0 || ids.length > MAX_PAGE_SIZE) {
+    throw new AppError('BC_INVALID_ID', `products by ids takes 1..${MAX_PAGE_SIZE} ids per request (the caller chunks)`, { details: { count: ids.length } });
+  }
+  return `${PRODUCTS_BY_IDS_PREFIX}${ids.join(',')}${productsByIdsSuffix(ids.length, opts)}`;
+}
+
+export interface ListProductsOptions extends IncludeOptions {
+  /** 1-based. */
+  page: number;
+  /** Default 250 (the maximum). */
+  limit?: number;
+  /** ISO-8601; products modified at or after this instant. */
+  dateModifiedMin?: string;
+  sort?: string;
+  direction?: 'asc' | 'desc';
+}
+
+export function listProductsPath(opts: ListProductsOptions): string {
+  const limit = opts.limit ?? MAX_PAGE_SIZE;
+  if (!Number.isSafeInteger(opts.page) || opts.page < 1 || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new AppError('BC_INVALID_PAGE', `page must be >= 1 and limit within 1..${MAX_PAGE_SIZE}`, { details: { page: opts.page, limit } });
+  }
+  let path = `/v3/catalog/products?page=${opts.page}&limit=${limit}${includeQuery(opts)}`;
+  if (opts.dateModifiedMin !== undefined) path += `&date_modified:min=${encodeURIComponent(opts.dateModifiedMin)}`;
+  if (opts.sort !== undefined) path += `&sort=${encodeURIComponent(opts.sort)}`;
+  if (opts.direction !== undefined) path += `&direction=${opts.direction}`;
+  return path;
+}
+
+export function productPath(id: number, opts: IncludeOptions = {}): string {
+  assertIds([id]);
+  const q = includeQuery(opts);
+  return `/v3/catalog/products/${id}${q ? `?${q.slice(1)}` : ''}`;
+}
+
+/** `...category-assignments?category_id:in=<id>&product_id:in=<ids>`; chunk prefix = everything up to `product_id:in=`. */
+export function unassignCategoriesPrefix(categoryId: number): string {
+  assertIds([categoryId], 'category_id');
+  return `${CATEGORY_ASSIGNMENTS_PATH}?category_id:in=${categoryId}&product_id:in=`;
+}
+
+export function unassignCategoriesPath(categoryId: number, productIds: readonly number[]): string {
+  assertIds(productIds, 'product_id');
+  return `${unassignCategoriesPrefix(categoryId)}${productIds.join(',')}`;
+}
