@@ -199,7 +199,10 @@ export class RateLimiter {
     const headerWaitMs = h.resetMs === undefined && h.retryAfterMs === undefined ? undefined : Math.max(h.resetMs ?? 0, h.retryAfterMs ?? 0);
 
     let waitMs: number;
-    if (headerWaitMs === undefined) {
+    if (headerWaitMs === undefined && sameEpisode) {
+      // Another in-flight request of the same overload: the backoff already set is the guess.
+      return this.penaltyUntilMs - nowMs;
+    } else if (headerWaitMs === undefined) {
       // No quota headers: BigCommerce says the platform or store is overloaded; back off blind.
       waitMs = jitteredExponentialMs;
     } else {
