@@ -1,0 +1,57 @@
+# Firestore (Native mode). Collections used by the service: eventMarkers, rejections, givenUp
+# (all with an `expireAt` TTL), pendingProducts, flushLeases, stores.
+
+resource "google_firestore_database" "main" {
+  name                    = var.firestore_database_id
+  location_id             = var.firestore_location_id
+  type                    = "FIRESTORE_NATIVE"
+  delete_protection_state = var.deletion_protection ? "DELETE_PROTECTION_ENABLED" : "DELETE_PROTECTION_DISABLED"
+  # The provider's default, spelled out: `terraform destroy` forgets the database but keeps the data.
+  deletion_policy = "ABANDON"
+  depends_on      = [google_project_service.apis]
+}
+
+locals {
+  # collection -> whether to exempt expireAt from single-field indexing. The dedupe markers are
+  # written on every push; an indexed, ever-increasing timestamp caps a collection at ~500 writes/s,
+  # and nothing queries by expireAt. The other two are small and may be listed by expiry.
+  ttl_collections = {
+    eventMarkers = true
+    rejections   = false
+    givenUp      = false
+  }
+}
+
+# TTL deletes documents whose `expireAt` (a Timestamp) has passed, typically within 24 h.
+resource "google_firestore_field" "expire_at" {
+  for_each = local.ttl_collections
+
+  database   = google_firestore_database.main.name
+  collection = each.key
+  field      = "expireAt"
+
+  ttl_config {}
+
+  dynamic "index_config" {
+    for_each = each.value ? [1] : []
+    content {}
+  }
+}
+
+# pendingProducts: the flush reads one store's pending records oldest first
+# (where storeHash == X order by lastSeenAt).
+resource "google_firestore_index" "pending_by_store" {
+  database    = google_firestore_database.main.name
+  collection  = "pendingProducts"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "storeHash"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "lastSeenAt"
+    order      = "ASCENDING"
+  }
+}
