@@ -1,5 +1,4 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Logger } from './logger.ts';
 import { traceIdFromHeaders } from './logger.ts';
 import type { EventStore } from './events/event-store.ts';
 import type { PushAuthenticator } from './ingest/push-auth.ts';
@@ -13,7 +12,7 @@ export type RoutePlugin = (app: FastifyInstance, guard: Guard) => Promise<void> 
 export type Guard = (allowedEmails: readonly string[]) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
 export interface AppDeps {
-  logger: Logger;
+  logger: FastifyBaseLogger;
   ingest: Ingest;
   eventStore: EventStore;
   authenticator: PushAuthenticator;
@@ -39,7 +38,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const startedAt = now();
   const counters: IngestCounters = { accepted: 0, duplicate: 0, rejected: 0, unavailable: 0 };
   const server = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    loggerInstance: deps.logger,
     disableRequestLogging: true,
     bodyLimit: deps.maxBodyBytes,
     return503OnClosing: true,

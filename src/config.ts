@@ -50,6 +50,8 @@ const EnvSchema = z
     FIRESTORE_DATABASE_ID: z.string().default('(default)'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     LOG_PRETTY: z.enum(['true', 'false', 'auto']).default('auto'),
+    /** Set by Cloud Run; names this instance's revision in flush leases. */
+    K_REVISION: z.string().default('local'),
 
     // Push route
     PUSH_AUTH: z.enum(PUSH_AUTH_MODES, { message: `PUSH_AUTH must be one of ${PUSH_AUTH_MODES.join(', ')}` }).default('oidc'),
@@ -126,6 +128,7 @@ export type Env = z.infer<typeof EnvSchema>;
 export interface Config {
   port: number;
   host: string;
+  revision: string;
   projectId: string;
   firestoreDatabaseId: string;
   emulators: { firestore: string | undefined; pubsub: string | undefined };
@@ -191,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     port: e.PORT,
     host: e.HOST,
+    revision: e.K_REVISION,
     projectId: e.GOOGLE_CLOUD_PROJECT,
     firestoreDatabaseId: e.FIRESTORE_DATABASE_ID,
     emulators: { firestore: e.FIRESTORE_EMULATOR_HOST, pubsub: e.PUBSUB_EMULATOR_HOST },

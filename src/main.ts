@@ -7,6 +7,17 @@ import { createFirestoreEventStore } from './events/firestore-event-store.ts';
 import { createPushAuthenticator } from './ingest/push-auth.ts';
 import { createIngest } from './ingest/ingest-message.ts';
 import { buildApp } from './app.ts';
+import { createFirestorePendingStore } from './flush/firestore-pending-store.ts';
+import { createFirestoreLeases } from './flush/flush-lease.ts';
+import { createFlusher } from './flush/flush-store.ts';
+import { createFlushScheduler } from './flush/flush-scheduler.ts';
+import { taskRoutes } from './flush/task-routes.ts';
+import { createStoreDirectory } from './stores/store-directory.ts';
+import { createTokenCipher } from './stores/token-cipher.ts';
+import { createBigCommerceClient, type BigCommerceClient } from './bigcommerce/client.ts';
+import { createRateLimiterRegistry } from './bigcommerce/rate-limiter.ts';
+import { loadRuleSetFile } from './rules/rule-set-schema.ts';
+import { randomUUID } from 'node:crypto';
 
 async function main(): Promise<void> {
   let config;
@@ -36,6 +47,53 @@ async function main(): Promise<void> {
   const pushAccounts = config.push.serviceAccount ? [config.push.serviceAccount] : [];
   const operatorAccounts = config.push.schedulerServiceAccount ? [config.push.schedulerServiceAccount] : [];
 
+  const defaultRuleSet = config.flush.rulesFile ? await loadRuleSetFile(config.flush.rulesFile) : undefined;
+  const cipher = config.bigcommerce.tokenEncryptionKey ? createTokenCipher(config.bigcommerce.tokenEncryptionKey) : undefined;
+  const directory = createStoreDirectory({ db, singleStore: config.bigcommerce.singleStore, defaultRuleSet, cipher, logger });
+  const pending = createFirestorePendingStore(db, systemClock);
+  const rateLimiters = createRateLimiterRegistry({ clock: systemClock, logger, reserve: config.bigcommerce.rateLimitReserve });
+  const clients = new Map<string, BigCommerceClient>();
+  const clientFor = (store: { storeHash: string; accessToken: string }) => {
+    const key = `${store.storeHash}\n${store.accessToken}`;
+    let client = clients.get(key);
+    if (!client) {
+      client = createBigCommerceClient({
+        apiUrl: config.bigcommerce.apiUrl,
+        storeHash: store.storeHash,
+        accessToken: store.accessToken,
+        clock: systemClock,
+        logger,
+        requestBudgetMs: config.bigcommerce.requestBudgetMs,
+        rateLimiter: rateLimiters.forStore(store.storeHash),
+      });
+      clients.set(key, client);
+    }
+    return client;
+  };
+  const flusher = createFlusher({
+    pending,
+    leases: createFirestoreLeases(db, { owner: `${config.revision}/${randomUUID()}`, leaseMs: config.flush.leaseMs, clock: systemClock }),
+    directory,
+    clientFor,
+    clock: systemClock,
+    logger,
+    settings: {
+      windowMs: config.flush.windowMs,
+      maxWaitMs: config.flush.maxWaitMs,
+      missingMaxAttempts: config.flush.missingMaxAttempts,
+      missingRetryMs: config.flush.missingRetryMs,
+      fetchConcurrency: config.bigcommerce.fetchConcurrency,
+      maxUrlLength: 2047,
+    },
+  });
+  const scheduler = createFlushScheduler({
+    flusher,
+    pending,
+    clock: systemClock,
+    logger,
+    settings: { windowMs: config.flush.windowMs, maxWaitMs: config.flush.maxWaitMs, timers: config.flush.timers },
+  });
+
   const { server } = await buildApp({
     logger,
     ingest,
@@ -44,6 +102,11 @@ async function main(): Promise<void> {
     pushServiceAccounts: pushAccounts,
     operatorServiceAccounts: operatorAccounts,
     maxBodyBytes: config.push.maxBodyBytes,
+    onStored: (o) => {
+      if (o.productIds.length > 0) scheduler.notify(o.storeHash);
+    },
+    statusExtras: () => Promise.resolve({ flush: scheduler.stats() }),
+    plugins: [taskRoutes({ scheduler, directory, allowedEmails: operatorAccounts })],
   });
 
   let closing = false;
@@ -56,6 +119,7 @@ async function main(): Promise<void> {
     force.unref();
     server
       .close()
+      .then(() => scheduler.stop())
       .then(() => db.terminate())
       .then(() => {
         logger.info('stopped');

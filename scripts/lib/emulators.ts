@@ -144,7 +144,7 @@ export async function stopEmulatorAndWait(e: Emulator, graceMs = 5_000): Promise
 
 /** A SIGKILLed runner leaves JVMs behind (re-parented to init): remember PIDs, reap them on the next start. */
 export function reapStale(pidFile: string): number[] {
-  let pids: number[] = [];
+  let pids: number[];
   try {
     pids = JSON.parse(readFileSync(pidFile, 'utf8')) as number[];
   } catch {
@@ -152,7 +152,7 @@ export function reapStale(pidFile: string): number[] {
   }
   const killed: number[] = [];
   for (const pid of pids) {
-    let cmd = '';
+    let cmd: string;
     try {
       cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     } catch {

@@ -54,7 +54,7 @@ function decodeClaims(token: string): Claims | undefined {
   if (!part) return undefined;
   try {
     const claims: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return typeof claims === 'object' && claims !== null ? (claims as Claims) : undefined;
+    return typeof claims === 'object' && claims !== null ? claims : undefined;
   } catch {
     return undefined;
   }

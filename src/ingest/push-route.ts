@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { Logger } from '../logger.ts';
 import type { PushAuthenticator } from './push-auth.ts';
 import { pushStatus, type Ingest, type IngestOutcome } from './ingest-message.ts';
 
@@ -25,7 +24,7 @@ export interface PushRouteOptions {
  * (no_wrapper) form arrives with the sender's content type (the emulator says
  * x-www-form-urlencoded) and must not be turned away with a 415.
  */
-export const pushRoute: FastifyPluginAsync<PushRouteOptions> = async (app: FastifyInstance, opts) => {
+export const pushRoute: FastifyPluginAsync<PushRouteOptions> = (app: FastifyInstance, opts) => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes }, (_req, body, done) => done(null, body));
 
@@ -56,9 +55,10 @@ export const pushRoute: FastifyPluginAsync<PushRouteOptions> = async (app: Fasti
     const status = pushStatus(outcome);
     return status === 204 ? reply.code(204).send() : reply.code(status).send({ error: 'unavailable', retry: true });
   });
+  return Promise.resolve();
 };
 
-function logOutcome(log: Logger | FastifyInstance['log'], o: IngestOutcome): void {
+function logOutcome(log: FastifyInstance['log'], o: IngestOutcome): void {
   switch (o.kind) {
     case 'stored':
       if (!o.handled) log.info({ storeHash: o.storeHash, scope: o.scope, messageId: o.messageId }, 'event scope not handled');

@@ -1,0 +1,27 @@
+import type { PendingProduct } from './readiness.ts';
+
+export interface Deferral {
+  productId: number;
+  version: string;
+  attempts: number;
+  notBeforeMs: number;
+}
+
+/**
+ * The flush side of the pending records written by ingest. Every removal or update carries the
+ * version that was read: if an event touched the record during the flush, the write fails and the
+ * record stays pending for the next flush, so no update is ever lost.
+ */
+export interface PendingStore {
+  /** Store hashes that have at least one pending product. */
+  stores(): Promise<string[]>;
+  load(storeHash: string): Promise<PendingProduct[]>;
+  /** Removes handled records; returns how many were removed and how many changed meanwhile (kept). */
+  complete(storeHash: string, items: readonly Pick<PendingProduct, 'productId' | 'version'>[]): Promise<{ removed: number; kept: number }>;
+  /** Records another failed read and when to try again. */
+  defer(storeHash: string, items: readonly Deferral[]): Promise<{ deferred: number; kept: number }>;
+  /** Removes records given up on and keeps a trace of them. */
+  giveUp(storeHash: string, items: readonly Pick<PendingProduct, 'productId' | 'version' | 'attempts'>[], reason: string): Promise<number>;
+  /** Drops everything pending for a store (uninstalled). */
+  dropStore(storeHash: string): Promise<number>;
+}

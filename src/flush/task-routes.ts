@@ -1,0 +1,33 @@
+import type { RoutePlugin } from '../app.ts';
+import type { StoreDirectory } from '../stores/store-directory.ts';
+import type { FlushScheduler } from './flush-scheduler.ts';
+import type { FlushResult } from './flush-store.ts';
+
+const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Scheduler-driven work. `POST /tasks/flush` sweeps every store with overdue pending work (every
+ * minute); `POST /tasks/full-sync` pages the whole catalog of one store (`?store=HASH`) or of every
+ * active store (daily: it also catches time-based rules such as `within_days`).
+ */
+export function taskRoutes(deps: { scheduler: FlushScheduler; directory: StoreDirectory; allowedEmails: readonly string[] }): RoutePlugin {
+  return (app, guard) => {
+    const preHandler = guard(deps.allowedEmails);
+    app.post('/tasks/flush', { preHandler }, async () => deps.scheduler.sweep());
+
+    app.post<{ Querystring: { store?: string } }>('/tasks/full-sync', { preHandler }, async (request, reply) => {
+      const store = request.query.store;
+      if (store !== undefined && !STORE_HASH.test(store)) return reply.code(400).send({ error: 'bad_request', message: 'store must be a store hash' });
+      const stores = store ? [store] : await deps.directory.activeStores();
+      const results: Record<string, FlushResult | { outcome: 'failed'; error: string }> = {};
+      for (const h of stores) {
+        try {
+          results[h] = await deps.scheduler.run(h, 'full');
+        } catch (err) {
+          results[h] = { outcome: 'failed', error: (err as Error).message };
+        }
+      }
+      return { stores: results };
+    });
+  };
+}

@@ -1,0 +1,104 @@
+import { Timestamp, type Firestore } from '@google-cloud/firestore';
+import { COLLECTIONS } from '../events/collections.ts';
+import type { Logger } from '../logger.ts';
+import { parseRuleSet, type RuleSet } from '../rules/rule-set-schema.ts';
+import type { TokenCipher } from './token-cipher.ts';
+
+export type StoreStatus = 'active' | 'uninstalled';
+
+/** What processing needs to know about one store. */
+export interface StoreContext {
+  storeHash: string;
+  status: StoreStatus;
+  accessToken: string | undefined;
+  ruleSet: RuleSet | undefined;
+  /** Catalog size from the last full sync (drives the full-sync planner). */
+  catalogTotal: number | undefined;
+  /** Newest event time seen (ms), for gap backfill. */
+  lastEventAtMs: number | undefined;
+}
+
+export interface StoreDirectory {
+  get(storeHash: string): Promise<StoreContext | undefined>;
+  /** Stores with credentials that are not uninstalled. */
+  activeStores(): Promise<string[]>;
+  recordFlush(storeHash: string, info: { flushedAtMs: number; lastEventAtMs?: number | undefined; catalogTotal?: number | undefined }): Promise<void>;
+}
+
+export interface StoreDirectoryOptions {
+  db: Firestore;
+  /** Single-store mode (BIGCOMMERCE_STORE_HASH + BIGCOMMERCE_ACCESS_TOKEN). */
+  singleStore?: { storeHash: string; accessToken: string } | undefined;
+  /** CATEGORY_RULES_FILE: rules for stores without rules of their own. */
+  defaultRuleSet?: RuleSet | undefined;
+  cipher?: TokenCipher | undefined;
+  logger?: Logger | undefined;
+}
+
+/**
+ * Stores live in Firestore (`stores/{hash}`): status, encrypted token, per-store rules, catalog size,
+ * last event time. Single-store mode adds the store from configuration, whose status still comes
+ * from Firestore (a `store/app/uninstalled` event stops its processing too).
+ */
+export function createStoreDirectory(opts: StoreDirectoryOptions): StoreDirectory {
+  const stores = opts.db.collection(COLLECTIONS.stores);
+  const single = opts.singleStore;
+
+  return {
+    async get(storeHash) {
+      const snap = await stores.doc(storeHash).get();
+      const d = snap.data() ?? {};
+      const isSingle = single?.storeHash === storeHash;
+      if (!snap.exists && !isSingle) return undefined;
+
+      let accessToken = isSingle ? single.accessToken : undefined;
+      if (!accessToken && typeof d.accessTokenEnc === 'string' && opts.cipher) {
+        try {
+          accessToken = opts.cipher.decrypt(d.accessTokenEnc, storeHash);
+        } catch (err) {
+          opts.logger?.error({ storeHash, err }, 'store token unreadable');
+        }
+      }
+      let ruleSet = opts.defaultRuleSet;
+      if (d.rules !== undefined && d.rules !== null) {
+        try {
+          ruleSet = parseRuleSet(d.rules, `stores/${storeHash}.rules`);
+        } catch (err) {
+          opts.logger?.error({ storeHash, err }, 'store rules invalid');
+          ruleSet = undefined;
+        }
+      }
+      return {
+        storeHash,
+        status: d.status === 'uninstalled' ? 'uninstalled' : 'active',
+        accessToken,
+        ruleSet,
+        catalogTotal: typeof d.catalogTotal === 'number' ? d.catalogTotal : undefined,
+        lastEventAtMs: d.lastEventAt instanceof Timestamp ? d.lastEventAt.toMillis() : undefined,
+      };
+    },
+
+    async activeStores() {
+      const snap = await stores.where('status', '==', 'active').select().get();
+      const hashes = new Set(snap.docs.map((d) => d.id));
+      if (single) {
+        const s = await stores.doc(single.storeHash).get();
+        if (s.get('status') !== 'uninstalled') hashes.add(single.storeHash);
+      }
+      return [...hashes].sort();
+    },
+
+    async recordFlush(storeHash, info) {
+      await stores.doc(storeHash).set(
+        {
+          storeHash,
+          lastFlushAt: Timestamp.fromMillis(info.flushedAtMs),
+          ...(info.catalogTotal !== undefined ? { catalogTotal: info.catalogTotal } : {}),
+          // One flusher per store (lease), so flushes of a store do not finish out of order.
+          ...(info.lastEventAtMs !== undefined ? { lastEventAt: Timestamp.fromMillis(info.lastEventAtMs) } : {}),
+        },
+        { merge: true },
+      );
+    },
+  };
+}
