@@ -178,6 +178,15 @@ export function writePids(pidFile: string, pids: number[]): void {
 
 /** Deletes every document of one project (7-40 ms for small data sets). */
 export async function resetFirestore(host: string, projectId: string): Promise<void> {
-  const r = await fetch(`http://${host}/emulator/v1/projects/${projectId}/databases/(default)/documents`, { method: 'DELETE' });
-  if (!r.ok) throw new Error(`firestore reset failed: ${r.status}`);
+  // The first call to a cold emulator JVM on a loaded machine sometimes has its socket closed: retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await fetch(`http://${host}/emulator/v1/projects/${projectId}/databases/(default)/documents`, { method: 'DELETE' });
+      if (r.ok) return;
+      throw new Error(`firestore reset failed: ${r.status}`);
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
 }

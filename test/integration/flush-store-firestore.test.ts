@@ -1,0 +1,96 @@
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { createFirestorePendingStore } from '../../src/flush/firestore-pending-store.ts';
+import { createFirestoreLeases } from '../../src/flush/flush-lease.ts';
+import { createFirestoreEventStore } from '../../src/events/firestore-event-store.ts';
+import { planEventWrites } from '../../src/events/plan-event-writes.ts';
+import { COLLECTIONS } from '../../src/events/collections.ts';
+import { systemClock, ManualClock } from '../../src/clock.ts';
+import type { BigCommerceEvent } from '../../src/ingest/bigcommerce-event.ts';
+import { testFirestore } from '../helpers/firestore.ts';
+
+const { db, reset } = testFirestore('demo-flush-firestore');
+const events = createFirestoreEventStore(db);
+const pending = createFirestorePendingStore(db, systemClock);
+beforeEach(reset);
+afterAll(() => db.terminate());
+
+let n = 0;
+async function touch(storeHash: string, productId: number, scope = 'store/product/updated', nowMs = Date.now()) {
+  n++;
+  const event = { scope, producer: `stores/${storeHash}`, hash: `h${n}`, data: { type: 'product', id: productId } } as BigCommerceEvent;
+  await events.record(planEventWrites(event, { storeHash, hash: `h${n}`, messageId: `m${n}`, publishTime: undefined, nowMs, dedupeTtlMs: 1e6 }));
+}
+
+describe('FirestorePendingStore', () => {
+  it('lists stores with pending work and loads their products', async () => {
+    await touch('s1', 1, 'store/product/updated', 1_000);
+    await touch('s1', 2, 'store/product/deleted', 2_000);
+    await touch('s2', 1);
+    expect(await pending.stores()).toEqual(['s1', 's2']);
+    const loaded = (await pending.load('s1')).sort((a, b) => a.productId - b.productId);
+    expect(loaded.map((p) => [p.productId, p.lastSeenAtMs, p.deleteSeen, p.attempts, p.notBeforeMs])).toEqual([
+      [1, 1_000, false, 0, undefined],
+      [2, 2_000, true, 0, undefined],
+    ]);
+  });
+
+  it('keeps a record that an event touched during the flush (no update is lost)', async () => {
+    await touch('s1', 1);
+    await touch('s1', 2);
+    const read = await pending.load('s1');
+    await touch('s1', 2); // arrives while the flush is working
+    const r = await pending.complete('s1', read);
+    expect(r).toEqual({ removed: 1, kept: 1 });
+    expect((await pending.load('s1')).map((p) => p.productId)).toEqual([2]);
+  });
+
+  it('defers a missing product with a guarded update, and gives up with a trace', async () => {
+    await touch('s1', 5);
+    const [p5] = await pending.load('s1');
+    expect(await pending.defer('s1', [{ productId: 5, version: p5!.version, attempts: 1, notBeforeMs: 99_000 }])).toEqual({ deferred: 1, kept: 0 });
+    const [again] = await pending.load('s1');
+    expect(again).toMatchObject({ attempts: 1, notBeforeMs: 99_000 });
+    // a stale version does not overwrite newer state
+    expect(await pending.defer('s1', [{ productId: 5, version: p5!.version, attempts: 9, notBeforeMs: 1 }])).toEqual({ deferred: 0, kept: 1 });
+    expect(await pending.giveUp('s1', [{ productId: 5, version: again!.version, attempts: 2 }], 'not found')).toBe(1);
+    expect(await pending.load('s1')).toEqual([]);
+    const trace = await db.collection(COLLECTIONS.givenUp).doc('s1_5').get();
+    expect(trace.data()).toMatchObject({ storeHash: 's1', productId: 5, attempts: 2, reason: 'not found' });
+  });
+
+  it('drops every pending record of a store', async () => {
+    for (let i = 1; i <= 30; i++) await touch('gone', i);
+    await touch('stays', 1);
+    expect(await pending.dropStore('gone')).toBe(30);
+    expect(await pending.stores()).toEqual(['stays']);
+  });
+});
+
+describe('Firestore flush lease', () => {
+  it('admits one holder at a time, across "instances"', async () => {
+    const clock = new ManualClock(Date.now());
+    const a = createFirestoreLeases(db, { owner: 'a', leaseMs: 60_000, clock });
+    const b = createFirestoreLeases(db, { owner: 'b', leaseMs: 60_000, clock });
+    const results = await Promise.all([a.tryAcquire('s1'), b.tryAcquire('s1'), a.tryAcquire('s1'), b.tryAcquire('s1')]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    await results.find(Boolean)!.release();
+    const next = await b.tryAcquire('s1');
+    expect(next).toBeDefined();
+    await next!.release();
+  });
+
+  it('takes over an expired lease of a crashed holder', async () => {
+    const clock = new ManualClock(Date.now());
+    const crashed = createFirestoreLeases(db, { owner: 'crashed', leaseMs: 5_000, clock });
+    const other = createFirestoreLeases(db, { owner: 'other', leaseMs: 5_000, clock });
+    const held = await crashed.tryAcquire('s2');
+    expect(held).toBeDefined();
+    expect(await other.tryAcquire('s2')).toBeUndefined();
+    await clock.advance(6_000);
+    const taken = await other.tryAcquire('s2');
+    expect(taken).toBeDefined();
+    await taken!.release();
+    await held!.release(); // the old holder's release must not delete the new holder's lease
+    expect((await db.collection(COLLECTIONS.leases).doc('s2').get()).exists).toBe(false);
+  });
+});
