@@ -190,6 +190,20 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** Document order: rules[2] before rules[10], a parent before its children (stable for equal paths). */
+function comparePaths(a: readonly (string | number)[], b: readonly (string | number)[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    if (typeof x === 'number') return -1;
+    if (typeof y === 'number') return 1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
 /** True when `input` nests deeper than `max` objects/arrays (iterative: cannot overflow the stack itself). */
 function nestsDeeperThan(input: unknown, max: number): boolean {
   const stack: { value: unknown; depth: number }[] = [{ value: input, depth: 0 }];
@@ -221,7 +235,7 @@ export function parseRuleSet(input: unknown, source: string): RuleSet {
     // The cross-rule refinement only runs once every rule is valid; list its findings anyway.
     problems.push(...crossRuleIssues(asRecord(input)?.rules));
   }
-  const lines = [...new Set(problems.map((p) => `${formatPath(p.path)}: ${p.message}`))];
+  const lines = [...new Set(problems.sort((a, b) => comparePaths(a.path, b.path)).map((p) => `${formatPath(p.path)}: ${p.message}`))];
   throw new AppError('RULES_INVALID', `${source}: invalid category rules (${lines.length} problem${lines.length === 1 ? '' : 's'}):\n  ${lines.join('\n  ')}`, {
     details: { source, problems: lines },
   });

@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import { applyCategoryPlan, unassignPathAndQuery, type CategoryWriter } from '../../../src/rules/apply-category-plan.ts';
+import { planCategoryChanges, type CategoryPlan, type ProductState } from '../../../src/rules/plan-category-changes.ts';
+import { parseRuleSet } from '../../../src/rules/rule-set-schema.ts';
+import { unassignCategoriesPath } from '../../../src/bigcommerce/catalog-paths.ts';
+import { AppError } from '../../../src/errors.ts';
+
+type Call = { kind: 'assign'; pairs: { product_id: number; category_id: number }[] } | { kind: 'unassign'; categoryId: number; productIds: number[] };
+
+/** Records calls; optionally fails the n-th one. (Our own interface, standing in for the HTTP client.) */
+function recordingWriter(failOnCall?: number, error: unknown = new AppError('BC_SERVER_ERROR', 'boom', { retryable: true })) {
+  const calls: Call[] = [];
+  const maybeFail = () => {
+    if (calls.length === failOnCall) throw error;
+  };
+  const writer: CategoryWriter = {
+    assign: (pairs) => {
+      calls.push({ kind: 'assign', pairs: structuredClone(pairs) });
+      maybeFail();
+      return Promise.resolve();
+    },
+    unassign: (categoryId, productIds) => {
+      calls.push({ kind: 'unassign', categoryId, productIds: [...productIds] });
+      maybeFail();
+      return Promise.resolve();
+    },
+  };
+  return { writer, calls };
+}
+
+const BASE = 'https://api.bigcommerce.com/stores/abcdefghij';
+const plan = (assign: [number, number][], unassign: [number, number[]][]): CategoryPlan => ({
+  assign: assign.map(([productId, categoryId]) => ({ productId, categoryId })),
+  unassign: unassign.map(([categoryId, productIds]) => ({ categoryId, productIds })),
+  changedProductIds: [],
+  skippedProductIds: [],
+});
+const range = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
+
+describe('unassignPathAndQuery', () => {
+  it('is the exact unencoded DELETE path', () => {
+    expect(unassignPathAndQuery(7, [1, 22, 333])).toBe('/v3/catalog/products/category-assignments?category_id:in=7&product_id:in=1,22,333');
+  });
+  it('matches what the BigCommerce client sends (contract)', () => {
+    expect(unassignPathAndQuery(51, [9, 10, 1_000_000])).toBe(unassignCategoriesPath(51, [9, 10, 1_000_000]));
+  });
+});
+
+describe('applyCategoryPlan', () => {
+  it('does nothing for an empty plan', async () => {
+    const { writer, calls } = recordingWriter();
+    await expect(applyCategoryPlan(plan([], []), writer, { baseUrlLength: BASE.length })).resolves.toEqual({ assignRequests: 0, unassignRequests: 0, assigned: 0, unassigned: 0 });
+    expect(calls).toEqual([]);
+  });
+
+  it.each([
+    { pairs: 1, batch: undefined, sizes: [1] },
+    { pairs: 500, batch: undefined, sizes: [500] },
+    { pairs: 501, batch: undefined, sizes: [500, 1] },
+    { pairs: 1201, batch: 500, sizes: [500, 500, 201] },
+    { pairs: 10, batch: 3, sizes: [3, 3, 3, 1] },
+    { pairs: 10, batch: 1, sizes: Array<number>(10).fill(1) },
+  ])('PUTs $pairs pairs in batches of $batch: $sizes', async ({ pairs, batch, sizes }) => {
+    const { writer, calls } = recordingWriter();
+    const p = plan(
+      range(pairs).map((id) => [id, 50 + (id % 3)]),
+      [],
+    );
+    const result = await applyCategoryPlan(p, writer, { baseUrlLength: BASE.length, assignBatchSize: batch });
+    expect(calls.map((c) => (c.kind === 'assign' ? c.pairs.length : -1))).toEqual(sizes);
+    expect(calls.flatMap((c) => (c.kind === 'assign' ? c.pairs : []))).toEqual(p.assign.map((a) => ({ product_id: a.productId, category_id: a.categoryId })));
+    expect(result).toEqual({ assignRequests: sizes.length, unassignRequests: 0, assigned: pairs, unassigned: 0 });
+  });
+
+  it.each([
+    { name: 'small removal: one DELETE', ids: range(5, 100), max: 2048, expectedCalls: 1 },
+    { name: '7-digit ids: split by URL length below 250', ids: range(1000, 1_000_000), max: 2048, expectedCalls: 5 },
+    { name: 'short ids: capped at 250 per DELETE', ids: range(600), max: 100_000, expectedCalls: 3 },
+    { name: 'tight limit', ids: range(50, 10), max: BASE.length + unassignPathAndQuery(52, []).length + 11, expectedCalls: 13 },
+  ])('DELETE chunks keep the full URL within the limit: $name', async ({ ids, max, expectedCalls }) => {
+    const { writer, calls } = recordingWriter();
+    const result = await applyCategoryPlan(plan([], [[52, ids]]), writer, { baseUrlLength: BASE.length, maxUrlLength: max });
+    expect(calls).toHaveLength(expectedCalls);
+    for (const c of calls) {
+      if (c.kind !== 'unassign') throw new Error('unexpected assign');
+      expect(c.categoryId).toBe(52);
+      expect(c.productIds.length).toBeLessThanOrEqual(250);
+      expect((BASE + unassignPathAndQuery(c.categoryId, c.productIds)).length).toBeLessThanOrEqual(max);
+    }
+    expect(calls.flatMap((c) => (c.kind === 'unassign' ? c.productIds : []))).toEqual(ids);
+    expect(result).toEqual({ assignRequests: 0, unassignRequests: expectedCalls, assigned: 0, unassigned: ids.length });
+  });
+
+  it('the base URL length counts: exactly at the limit fits, one more splits', async () => {
+    const path = unassignPathAndQuery(52, [1234, 5678]);
+    const fits = recordingWriter();
+    await applyCategoryPlan(plan([], [[52, [1234, 5678]]]), fits.writer, { baseUrlLength: 2048 - path.length });
+    expect(fits.calls).toHaveLength(1);
+    const splits = recordingWriter();
+    await applyCategoryPlan(plan([], [[52, [1234, 5678]]]), splits.writer, { baseUrlLength: 2048 - path.length + 1 });
+    expect(splits.calls).toHaveLength(2);
+  });
+
+  it('assigns first, then removes, one request at a time in plan order', async () => {
+    const { writer, calls } = recordingWriter();
+    await applyCategoryPlan(
+      plan(
+        [
+          [1, 50],
+          [2, 51],
+        ],
+        [
+          [50, [3]],
+          [51, [1, 4]],
+        ],
+      ),
+      writer,
+      { baseUrlLength: BASE.length },
+    );
+    expect(calls).toEqual([
+      {
+        kind: 'assign',
+        pairs: [
+          { product_id: 1, category_id: 50 },
+          { product_id: 2, category_id: 51 },
+        ],
+      },
+      { kind: 'unassign', categoryId: 50, productIds: [3] },
+      { kind: 'unassign', categoryId: 51, productIds: [1, 4] },
+    ]);
+  });
+
+  it('skips categories with no product ids', async () => {
+    const { writer, calls } = recordingWriter();
+    await applyCategoryPlan(plan([], [[50, []]]), writer, { baseUrlLength: BASE.length });
+    expect(calls).toEqual([]);
+  });
+
+  it('never runs two requests at once', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const slow = async () => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise<void>((r) => setImmediate(r));
+      inFlight--;
+    };
+    await applyCategoryPlan(plan(range(20).map((id) => [id, 50]), [[51, range(600)]]), { assign: slow, unassign: slow }, { baseUrlLength: BASE.length, assignBatchSize: 5 });
+    expect(maxInFlight).toBe(1);
+  });
+
+  it.each([
+    { name: 'an assign fails: the error propagates unchanged and nothing more is sent', failOn: 1, expectedCalls: 1 },
+    { name: 'a later delete fails: earlier writes stand, later ones are not sent', failOn: 3, expectedCalls: 3 },
+  ])('$name', async ({ failOn, expectedCalls }) => {
+    const error = new AppError('BC_RATE_LIMITED', 'quota', { retryable: true });
+    const { writer, calls } = recordingWriter(failOn, error);
+    const p = plan(
+      [
+        [1, 50],
+        [2, 50],
+      ],
+      [
+        [51, [3]],
+        [52, [4]],
+        [53, [5]],
+      ],
+    );
+    await expect(applyCategoryPlan(p, writer, { baseUrlLength: BASE.length, assignBatchSize: 2 })).rejects.toBe(error);
+    expect(calls).toHaveLength(expectedCalls);
+  });
+
+  it('fails before any write when an id cannot fit the URL', async () => {
+    const { writer, calls } = recordingWriter();
+    await expect(applyCategoryPlan(plan([[1, 50]], [[51, [123456789]]]), writer, { baseUrlLength: 2000 })).rejects.toMatchObject({ code: 'FETCH_ID_TOO_LONG' });
+    expect(calls).toEqual([]);
+  });
+
+  it.each([
+    { assignBatchSize: 0, baseUrlLength: 10 },
+    { assignBatchSize: 1.5, baseUrlLength: 10 },
+    { assignBatchSize: 5, baseUrlLength: -1 },
+    { assignBatchSize: 5, baseUrlLength: Number.NaN },
+  ])('rejects options %j', async (opts) => {
+    const { writer, calls } = recordingWriter();
+    await expect(applyCategoryPlan(plan([[1, 50]], []), writer, opts)).rejects.toMatchObject({ code: 'RULES_APPLY_OPTIONS_INVALID' });
+    expect(calls).toEqual([]);
+  });
+
+  it('plan -> apply against an in-memory store -> plan again is empty', async () => {
+    const rules = parseRuleSet({ rules: [{ name: 'on-sale', categoryId: 50, when: { field: 'sale_price', op: 'gt', value: 0 } }] }, 'test');
+    const store = new Map<number, ProductState>(range(700).map((id) => [id, { id, categories: id % 2 ? [50, 7] : [7], sale_price: id % 3 ? 0 : 9 }]));
+    const storeWriter: CategoryWriter = {
+      assign: (pairs) => {
+        for (const { product_id, category_id } of pairs) store.get(product_id)!.categories.push(category_id);
+        return Promise.resolve();
+      },
+      unassign: (categoryId, productIds) => {
+        for (const id of productIds) {
+          const prod = store.get(id)!;
+          prod.categories = prod.categories.filter((c) => c !== categoryId);
+        }
+        return Promise.resolve();
+      },
+    };
+    const first = planCategoryChanges([...store.values()], rules, 0);
+    expect(first.changedProductIds.length).toBeGreaterThan(300);
+    const result = await applyCategoryPlan(first, storeWriter, { baseUrlLength: BASE.length });
+    expect(result.assigned + result.unassigned).toBe(first.changedProductIds.length);
+    const second = planCategoryChanges([...store.values()], rules, 0);
+    expect(second.assign).toEqual([]);
+    expect(second.unassign).toEqual([]);
+    for (const prod of store.values()) expect(prod.categories).toContain(7);
+  });
+});
