@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { traceIdFromHeaders } from './logger.ts';
 import type { EventStore } from './events/event-store.ts';
 import type { PushAuthenticator } from './ingest/push-auth.ts';
@@ -39,7 +39,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const counters: IngestCounters = { accepted: 0, duplicate: 0, rejected: 0, unavailable: 0 };
   const server = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.maxBodyBytes,
     return503OnClosing: true,
     childLoggerFactory: (logger, bindings, opts, raw) => {

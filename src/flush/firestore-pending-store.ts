@@ -1,4 +1,4 @@
-import { Timestamp, type DocumentSnapshot, type Firestore, type Precondition } from '@google-cloud/firestore';
+import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore, type Precondition } from '@google-cloud/firestore';
 import { GrpcStatus, grpcCode } from '../errors.ts';
 import { COLLECTIONS } from '../events/collections.ts';
 import { pendingDocId } from '../events/firestore-event-store.ts';
@@ -111,6 +111,22 @@ export function createFirestorePendingStore(db: Firestore, clock: { now(): numbe
       }
       if (gone.length > 0) await batch.commit();
       return gone.length;
+    },
+
+    async enqueue(storeHash, productIds, reason, nowMs) {
+      const ids = [...new Set(productIds)];
+      const r = await conditionalWrites(
+        db,
+        ids.map(
+          (productId) => (bw) =>
+            bw.set(
+              ref(storeHash, productId),
+              { storeHash, productId, lastSeenAt: Timestamp.fromMillis(nowMs), lastScope: reason, scopes: FieldValue.arrayUnion(reason), events: FieldValue.increment(1) },
+              { merge: true },
+            ),
+        ),
+      );
+      return r.ok;
     },
 
     async dropStore(storeHash) {

@@ -22,6 +22,11 @@ export interface PendingStore {
   defer(storeHash: string, items: readonly Deferral[]): Promise<{ deferred: number; kept: number }>;
   /** Removes records given up on and keeps a trace of them. */
   giveUp(storeHash: string, items: readonly Pick<PendingProduct, 'productId' | 'version' | 'attempts'>[], reason: string): Promise<number>;
+  /**
+   * Queues products for the next flush without an event (gap backfill after deactivated webhooks,
+   * first sync): they go through the same debounce, fetch and rules as webhook-driven work.
+   */
+  enqueue(storeHash: string, productIds: readonly number[], reason: string, nowMs: number): Promise<number>;
   /** Drops everything pending for a store (uninstalled). */
   dropStore(storeHash: string): Promise<number>;
 }

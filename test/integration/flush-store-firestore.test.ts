@@ -58,6 +58,18 @@ describe('FirestorePendingStore', () => {
     expect(trace.data()).toMatchObject({ storeHash: 's1', productId: 5, attempts: 2, reason: 'not found' });
   });
 
+  it('enqueues products without an event (backfill) into the same pending records', async () => {
+    await touch('s3', 1, 'store/product/updated', 1_000);
+    expect(await pending.enqueue('s3', [1, 2, 2, 3], 'backfill', 5_000)).toBe(3);
+    const loaded = (await pending.load('s3')).sort((a, b) => a.productId - b.productId);
+    expect(loaded.map((p) => [p.productId, p.lastSeenAtMs])).toEqual([
+      [1, 5_000],
+      [2, 5_000],
+      [3, 5_000],
+    ]);
+    expect((await db.collection(COLLECTIONS.pending).doc('s3_1').get()).get('scopes')).toEqual(['store/product/updated', 'backfill']);
+  });
+
   it('drops every pending record of a store', async () => {
     for (let i = 1; i <= 30; i++) await touch('gone', i);
     await touch('stays', 1);
