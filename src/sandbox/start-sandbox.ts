@@ -1,4 +1,5 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { LogController, type RawServerDefault, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../clock.ts';
 import { AppError, isAppError } from '../errors.ts';
 import { registerControlRoutes } from './control-routes.ts';
@@ -113,8 +114,8 @@ function parseForm(body: string): Record<string, string> {
  * login.bigcommerce.com (`/oauth2/token`) and its own control plane (`/_sandbox/*`).
  */
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
-  // pino's Logger and Fastify's base logger type differ only in generics: one cast at the edge.
-  const app = Fastify({
+  // pino's Logger and Fastify's base logger differ only in generics: pin Fastify's to the base type.
+  const app: FastifyInstance = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 32 * 1024 * 1024,
