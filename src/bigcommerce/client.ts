@@ -25,6 +25,8 @@ import { RateLimiter } from './rate-limiter.ts';
  * and all inside `requestBudgetMs` measured from the call's start:
  * - 429: wait as the shared limiter says (longer of Reset-Ms / X-Retry-After, escalating on
  *   repeats), then again; when that wait would end past the budget -> BC_RATE_LIMITED (retryable).
+ *   "Past the budget" means: leaving less than min(1 s, requestTimeoutMs, budget/4) for the attempt
+ *   after the wait, which would otherwise be doomed to time out.
  * - 5xx, 408, 423 and network errors/timeouts: exponential backoff with full jitter
  *   (`retryBaseMs` doubling up to `retryMaxMs`); when the next wait would end past the budget ->
  *   BC_SERVER_ERROR / BC_NETWORK (retryable).
@@ -150,6 +152,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
   const fetchFn = opts.fetch ?? globalThis.fetch;
   const limiter = opts.rateLimiter ?? new RateLimiter({ storeHash, clock, logger: log });
   const userAgent = opts.userAgent ?? 'bc-webhook-consumer';
+  const attemptReserveMs = Math.min(1_000, timeoutMs, Math.floor(budgetMs / 4));
 
   const requestUrl = (pathAndQuery: string): string => `${base}${pathAndQuery}`;
 
@@ -178,6 +181,9 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
     if (payload !== undefined) headers['Content-Type'] = 'application/json';
     const startMs = clock.now();
     const deadlineMs = startMs + budgetMs;
+    // No wait may end so close to the deadline that the attempt after it has no time left to run
+    // (it would only time out and report a misleading BC_NETWORK).
+    const lastStartMs = deadlineMs - attemptReserveMs;
     let attempts = 0;
     let backoffs = 0;
     let last: Failure | undefined;
@@ -188,14 +194,14 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
       last = failure;
       backoffs++;
       const delayMs = Math.floor(random() * Math.min(retryMaxMs, retryBaseMs * 2 ** (backoffs - 1)));
-      if (clock.now() + delayMs >= deadlineMs) throw exhausted(failure, ctx(), cause);
+      if (clock.now() + delayMs > lastStartMs) throw exhausted(failure, ctx(), cause);
       log.warn({ storeHash, method, path, attempt: attempts, delayMs, ...failure }, 'bigcommerce request retry');
       await clock.sleep(delayMs);
     };
 
     for (;;) {
       try {
-        await limiter.acquire({ deadlineMs });
+        await limiter.acquire({ deadlineMs: lastStartMs });
       } catch (e) {
         if (isAppError(e, 'BC_BUDGET_EXCEEDED')) throw exhausted(last, { ...ctx(), ...e.details }, e);
         throw e;
@@ -217,7 +223,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
         const waitMs = limiter.onRateLimited(res.headers);
         limiter.release();
         last = { kind: 'rate_limited', status: 429 };
-        if (clock.now() + waitMs > deadlineMs) throw exhausted(last, { ...ctx(), waitMs });
+        if (clock.now() + waitMs > lastStartMs) throw exhausted(last, { ...ctx(), waitMs });
         continue;
       }
       limiter.update(res.headers);
