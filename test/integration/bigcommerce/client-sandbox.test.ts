@@ -1,0 +1,134 @@
+// The BigCommerce client against the project's BigCommerce sandbox (src/sandbox) over real HTTP.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBigCommerceClient } from '../../../src/bigcommerce/client.ts';
+import { RateLimiter } from '../../../src/bigcommerce/rate-limiter.ts';
+import { AppError } from '../../../src/errors.ts';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+
+const PROJECT = 'demo-bc-client-sandbox';
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ pubsub: { projectId: PROJECT } });
+});
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+let storeCount = 0;
+/** A fresh store per test (its own quota window and faults), with 30 seeded products (ids 1..30). */
+function newStore(opts: { quota?: number; windowMs?: number } = {}) {
+  const hash = `cs${++storeCount}`;
+  const token = `tok-${hash}`;
+  const store = sandbox.createStore({ hash, accessToken: token, seed: 7, ...opts });
+  store.seedProducts(30, { seed: 1, startId: 1 });
+  const limiter = new RateLimiter({ storeHash: hash, reserve: 0, jitterMs: 20 });
+  const client = createBigCommerceClient({ apiUrl: sandbox.url, storeHash: hash, accessToken: token, rateLimiter: limiter, requestBudgetMs: 10_000, retryBaseMs: 20 });
+  return { hash, token, store, limiter, client };
+}
+
+async function caught(p: Promise<unknown>): Promise<AppError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  if (!(e instanceof AppError)) throw new Error(`expected an AppError, got ${String(e)}`);
+  return e;
+}
+
+describe('client against the sandbox', () => {
+  it('reads the catalog: count, by ids (unknown ids absent), pages, one product, 404', async () => {
+    const { store, client } = newStore();
+    expect(await client.countProducts()).toBe(30);
+
+    const byIds = await client.getProductsByIds([3, 1, 2, 999], { includeFields: ['price', 'sale_price', 'categories'] });
+    expect(byIds.map((p) => p.id).sort((a, b) => a - b)).toEqual([1, 2, 3]);
+    for (const p of byIds) {
+      const truth = store.product(p.id)!;
+      expect(p).toEqual({ id: truth.id, price: truth.price, sale_price: truth.sale_price, categories: truth.categories });
+    }
+
+    const page2 = await client.listProducts({ page: 2, limit: 10, includeFields: ['id'], sort: 'id', direction: 'asc' });
+    expect(page2.products.map((p) => p.id)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(page2.pagination).toMatchObject({ total: 30, count: 10, per_page: 10, current_page: 2, total_pages: 3 });
+
+    const one = await client.getProduct(5, { include: ['custom_fields'] });
+    expect(one?.id).toBe(5);
+    expect(one?.name).toBe(store.product(5)!.name);
+    expect(Array.isArray(one?.custom_fields)).toBe(true);
+    expect(await client.getProduct(4242)).toBeUndefined();
+  });
+
+  it('filters by date_modified:min with an ISO offset date', async () => {
+    const { store, client } = newStore();
+    const dates = store
+      .products()
+      .map((p) => p.date_modified)
+      .sort();
+    const min = dates[20]!;
+    const res = await client.listProducts({ page: 1, includeFields: ['date_modified'], dateModifiedMin: min });
+    expect(res.products.length).toBe(store.products().filter((p) => Date.parse(p.date_modified) >= Date.parse(min)).length);
+    expect(res.products.length).toBeGreaterThan(0);
+    expect(res.products.length).toBeLessThan(30);
+  });
+
+  it('assigns and unassigns categories; the store state follows', async () => {
+    const { store, client, hash } = newStore();
+    await client.assignCategories([
+      { product_id: 1, category_id: 500 },
+      { product_id: 2, category_id: 500 },
+      { product_id: 3, category_id: 500 },
+    ]);
+    expect([1, 2, 3].map((id) => store.product(id)!.categories.includes(500))).toEqual([true, true, true]);
+    await client.unassignCategories(500, [1, 3]);
+    expect([1, 2, 3].map((id) => store.product(id)!.categories.includes(500))).toEqual([false, true, false]);
+    expect(sandbox.stats(hash)).toMatchObject({ categoryWrites: 2, categoryAssignmentsDeleted: 2 });
+  });
+
+  it('stays inside a 10 / 1 s quota with 3 concurrent callers: no 429 at the sandbox', async () => {
+    const { client, limiter, hash } = newStore({ quota: 10, windowMs: 1000 });
+    const total = 20;
+    let next = 0;
+    const worker = async () => {
+      while (next < total) {
+        const id = (next++ % 30) + 1;
+        await client.getProductsByIds([id]);
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
+    const stats = sandbox.stats(hash);
+    expect(stats.status['200']).toBe(total);
+    expect(stats.status['429'] ?? 0).toBe(0);
+    expect(limiter.stats().waits).toBeGreaterThan(0);
+    expect(limiter.stats().rateLimited).toBe(0);
+  });
+
+  it('rides out a burst of 429s and random 5xx', async () => {
+    const { store, client, limiter, hash } = newStore({ quota: 1000, windowMs: 1000 });
+    store.setFaults({ burst429: 2, errorRate: 0.3 });
+    for (let i = 1; i <= 10; i++) expect((await client.getProductsByIds([i])).map((p) => p.id)).toEqual([i]);
+    const stats = sandbox.stats(hash);
+    expect(stats.status['429']).toBe(2);
+    expect(limiter.stats().rateLimited).toBe(2);
+    expect(stats.status['200']).toBe(10);
+  });
+
+  it('a wrong token is BC_UNAUTHORIZED; an over-long URL is BC_BAD_REQUEST 414', async () => {
+    const { hash } = newStore();
+    const bad = createBigCommerceClient({ apiUrl: sandbox.url, storeHash: hash, accessToken: 'wrong', requestBudgetMs: 2_000 });
+    expect(await caught(bad.countProducts())).toMatchObject({ code: 'BC_UNAUTHORIZED', retryable: false });
+
+    const { client } = newStore();
+    const ids = Array.from({ length: 250 }, (_, i) => 1_000_000_000 + i);
+    expect(client.requestUrl(`/v3/catalog/products?id:in=${ids.join(',')}`).length).toBeGreaterThan(2048);
+    const e = await caught(client.getProductsByIds(ids));
+    expect(e).toMatchObject({ code: 'BC_BAD_REQUEST', retryable: false, details: { status: 414 } });
+  });
+
+  it('answers GraphQL at /stores/{hash}/graphql', async () => {
+    const { client } = newStore();
+    const res = await client.graphql<{ store: { webhooks: { edges: unknown[] } } }>('query { store { webhooks(first: 10) { edges { node { id scope } } } } }');
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.store.webhooks.edges).toEqual([]);
+  });
+});
