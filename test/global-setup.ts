@@ -2,7 +2,7 @@
 // isolate themselves by project id (`demo-<name>`), so files can run in parallel.
 import type { TestProject } from 'vitest/node';
 import { join } from 'node:path';
-import { startEmulator, stopEmulator, stopEmulatorAndWait, reapStale, writePids, type Emulator } from '../scripts/lib/emulators.ts';
+import { startEmulator, stopEmulator, stopEmulatorAndWait, reapStale, writePids, forgetPids, type Emulator } from '../scripts/lib/emulators.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -11,12 +11,12 @@ declare module 'vitest' {
   }
 }
 
-const PID_FILE = join(process.cwd(), 'node_modules', '.cache', 'emulators', 'test-pids.json');
+const PID_DIR = join(process.cwd(), 'node_modules', '.cache', 'emulators');
 let emulators: Emulator[] = [];
 const killAll = () => emulators.forEach((e) => stopEmulator(e, 'SIGKILL'));
 
 export default async function setup(project: TestProject) {
-  reapStale(PID_FILE);
+  reapStale(PID_DIR);
   const started = await Promise.allSettled([startEmulator('pubsub'), startEmulator('firestore')]);
   emulators = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -25,7 +25,7 @@ export default async function setup(project: TestProject) {
     throw failed.reason;
   }
   const [pubsub, firestore] = emulators as [Emulator, Emulator];
-  writePids(PID_FILE, emulators.map((e) => e.child.pid!));
+  writePids(PID_DIR, emulators.map((e) => e.child.pid!));
   // Workers are forked after globalSetup, so they inherit these.
   process.env.PUBSUB_EMULATOR_HOST = pubsub.host;
   process.env.FIRESTORE_EMULATOR_HOST = firestore.host;
@@ -36,6 +36,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await Promise.all(emulators.map((e) => stopEmulatorAndWait(e)));
     process.removeListener('exit', killAll);
-    reapStale(PID_FILE);
+    forgetPids(PID_DIR);
   };
 }

@@ -5,7 +5,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join } from 'node:path';
 
 export type EmulatorKind = 'pubsub' | 'firestore';
 
@@ -142,38 +142,67 @@ export async function stopEmulatorAndWait(e: Emulator, graceMs = 5_000): Promise
   clearTimeout(t);
 }
 
-/** A SIGKILLed runner leaves JVMs behind (re-parented to init): remember PIDs, reap them on the next start. */
-export function reapStale(pidFile: string): number[] {
-  let pids: number[];
+/**
+ * A SIGKILLed runner leaves JVMs behind (re-parented to init). Each runner records its emulator PIDs
+ * in `<dir>/<runnerPid>.json`; on start, files of runners that are no longer alive are reaped. Runs
+ * that are alive (several test runs in one checkout) keep their emulators.
+ */
+export function reapStale(dir: string): number[] {
+  let files: string[];
   try {
-    pids = JSON.parse(readFileSync(pidFile, 'utf8')) as number[];
+    files = readdirSync(dir).filter((f) => /^\d+\.json$/.test(f));
   } catch {
     return [];
   }
   const killed: number[] = [];
-  for (const pid of pids) {
-    let cmd: string;
+  for (const file of files) {
+    const owner = Number(file.slice(0, -5));
+    if (owner !== process.pid && isAlive(owner)) continue;
+    let pids: number[];
     try {
-      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      pids = JSON.parse(readFileSync(join(dir, file), 'utf8')) as number[];
     } catch {
-      continue;
+      pids = [];
     }
-    if (/cloud-pubsub-emulator|CloudFirestore/.test(cmd)) {
+    for (const pid of pids) {
+      let cmd: string;
       try {
-        process.kill(pid, 'SIGKILL');
-        killed.push(pid);
+        cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       } catch {
-        // gone meanwhile
+        continue;
+      }
+      if (/cloud-pubsub-emulator|CloudFirestore/.test(cmd)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+          killed.push(pid);
+        } catch {
+          // gone meanwhile
+        }
       }
     }
+    rmSync(join(dir, file), { force: true });
   }
-  rmSync(pidFile, { force: true });
   return killed;
 }
 
-export function writePids(pidFile: string, pids: number[]): void {
-  mkdirSync(dirname(pidFile), { recursive: true });
-  writeFileSync(pidFile, JSON.stringify(pids));
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Records this runner's emulator PIDs (see reapStale). */
+export function writePids(dir: string, pids: number[]): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify(pids));
+}
+
+/** Forgets this runner's PID file after a clean stop. */
+export function forgetPids(dir: string): void {
+  rmSync(join(dir, `${process.pid}.json`), { force: true });
 }
 
 /** Deletes every document of one project (7-40 ms for small data sets). */

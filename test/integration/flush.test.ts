@@ -1,0 +1,165 @@
+// The flusher against the BigCommerce sandbox over real HTTP and the Firestore emulator.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox, type SandboxStore } from '../../src/sandbox/index.ts';
+import { COLLECTIONS } from '../../src/events/collections.ts';
+import { testFirestore } from '../helpers/firestore.ts';
+import { expectedManaged, managedOf, testFlusher } from '../helpers/flush.ts';
+
+const { db, reset } = testFirestore('demo-flush');
+let sandbox: Sandbox;
+beforeAll(async () => {
+  sandbox = await startSandbox({ pubsub: { projectId: 'demo-flush' } });
+});
+afterAll(async () => {
+  await sandbox.close();
+  await db.terminate();
+});
+beforeEach(async () => {
+  await reset();
+  sandbox.resetStats();
+});
+
+let n = 0;
+function newStore(opts: { products?: number; consistencyDelayMs?: number } = {}): { store: SandboxStore; hash: string; token: string } {
+  n++;
+  const hash = `flush${n}${Date.now().toString(36)}`;
+  const token = `tok-${hash}`;
+  const store = sandbox.createStore({ hash, accessToken: token, ...(opts.consistencyDelayMs ? { consistencyDelayMs: opts.consistencyDelayMs } : {}), seed: n });
+  if (opts.products) store.seedProducts(opts.products, { seed: n });
+  return { store, hash, token };
+}
+
+describe('flushStore', () => {
+  it('applies the rules to every pending product, writes only real changes, and leaves unmanaged categories alone', async () => {
+    const { store, hash, token } = newStore({ products: 600 });
+    const before = new Map(store.products().map((p) => [p.id, p.categories.filter((c) => c < 50 || c > 52)]));
+    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const ids = store.products().map((p) => p.id);
+    await pending.enqueue(hash, ids, 'test', Date.now() - 1_000);
+
+    const r = await flusher.flushStore(hash);
+    expect(r).toMatchObject({ outcome: 'flushed', mode: 'batched', pendingRead: 600, productsFetched: 600, missing: 0 });
+    if (r.outcome !== 'flushed') return;
+    expect(r.fetchRequests).toBe(3); // ceil(600 / 250): the URL limit allows 250 ids of 1-3 digits
+    for (const p of store.products()) {
+      expect(managedOf(p.categories), `product ${p.id}`).toEqual(expectedManaged(p));
+      expect(p.categories.filter((c) => c < 50 || c > 52).sort()).toEqual(before.get(p.id)!.sort());
+    }
+    const stats = sandbox.stats(hash);
+    expect(stats.categoryAssignmentsNoop).toBe(0); // nothing written that was already true
+    expect(stats.rejectedLongUrls).toBe(0);
+    expect(stats.maxUrlLength).toBeLessThan(2048);
+    expect(await pending.load(hash)).toEqual([]);
+
+    // Our own writes come back as product/updated: re-evaluating finds nothing to do.
+    sandbox.resetStats();
+    await pending.enqueue(hash, r.writes.assigned > 0 ? ids : [], 'echo', Date.now() - 1_000);
+    const again = await flusher.flushStore(hash);
+    expect(again).toMatchObject({ outcome: 'flushed', changedProducts: 0, writes: { assignRequests: 0, unassignRequests: 0 } });
+    expect(sandbox.stats(hash).categoryWrites).toBe(0);
+  });
+
+  it('reads the current state, whatever order the events came in (deleted then updated)', async () => {
+    const { store, hash, token } = newStore({ products: 20 });
+    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    store.updateProduct(3, { sale_price: 1, price: 10 });
+    store.deleteProduct(4);
+    await pending.enqueue(hash, [3, 4], 'updated', Date.now() - 1_000);
+    // the delete event arrives (late): remembered, so the 404 of product 4 is final
+    await db.collection(COLLECTIONS.pending).doc(`${hash}_4`).update({ deleteSeen: true });
+    const r = await flusher.flushStore(hash);
+    expect(r).toMatchObject({ outcome: 'flushed', productsFetched: 1, missing: 0, completed: 2, deferred: 0 });
+    expect(managedOf(store.product(3)!.categories)).toContain(50);
+    expect(await pending.load(hash)).toEqual([]);
+  });
+
+  it('retries a product that is not readable yet, then processes it', async () => {
+    const { store, hash, token } = newStore({ products: 5, consistencyDelayMs: 1_200 });
+    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6 } });
+    const created = store.createProduct({ name: 'fresh', sale_price: 3, price: 9, inventory_tracking: 'none', is_featured: false });
+    await pending.enqueue(hash, [created.id], 'created', Date.now() - 1_000);
+
+    const first = await flusher.flushStore(hash);
+    expect(first).toMatchObject({ outcome: 'flushed', missing: 1, deferred: 1 });
+    const [waiting] = await pending.load(hash);
+    expect(waiting).toMatchObject({ attempts: 1 });
+    expect(waiting!.notBeforeMs).toBeGreaterThan(Date.now());
+    expect(await flusher.flushStore(hash)).toMatchObject({ outcome: 'not-due' });
+
+    await expect
+      .poll(async () => (await flusher.flushStore(hash)).outcome === 'flushed' && managedOf(store.product(created.id)!.categories).includes(50), { timeout: 10_000, interval: 200 })
+      .toBe(true);
+    expect(await pending.load(hash)).toEqual([]);
+  });
+
+  it('gives up on a product that never appears, after the configured attempts, and keeps a trace', async () => {
+    const { hash, token } = newStore({ products: 3 });
+    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingRetryMs: 50, missingMaxAttempts: 3 } });
+    await pending.enqueue(hash, [987_654], 'updated', Date.now() - 1_000);
+    const outcomes: unknown[] = [];
+    await expect
+      .poll(
+        async () => {
+          const r = await flusher.flushStore(hash);
+          outcomes.push(r);
+          return (await pending.load(hash)).length;
+        },
+        { timeout: 10_000, interval: 100 },
+      )
+      .toBe(0);
+    expect(outcomes.filter((o) => (o as { givenUp?: number }).givenUp === 1)).toHaveLength(1);
+    expect((await db.collection(COLLECTIONS.givenUp).doc(`${hash}_987654`).get()).get('attempts')).toBe(3);
+  });
+
+  it('keeps a product whose record an event touched during the flush', async () => {
+    const { store, hash, token } = newStore({ products: 10 });
+    store.setFaults({ latencyMs: 400 });
+    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    await pending.enqueue(hash, [1, 2], 'updated', Date.now() - 1_000);
+    const running = flusher.flushStore(hash);
+    await new Promise((r) => setTimeout(r, 150));
+    await pending.enqueue(hash, [2], 'updated-again', Date.now());
+    const r = await running;
+    expect(r).toMatchObject({ outcome: 'flushed', completed: 1, keptForNextFlush: 1 });
+    expect((await pending.load(hash)).map((p) => p.productId)).toEqual([2]);
+  });
+
+  it('never flushes one store twice at once', async () => {
+    const { store, hash, token } = newStore({ products: 10 });
+    store.setFaults({ latencyMs: 300 });
+    const a = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'a' });
+    const b = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'b' });
+    await a.pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
+    const [ra, rb] = await Promise.all([a.flusher.flushStore(hash), b.flusher.flushStore(hash)]);
+    expect([ra.outcome, rb.outcome].sort()).toEqual(['busy', 'flushed']);
+  });
+
+  it('pages the whole catalog in full mode and records its size for the planner', async () => {
+    const { store, hash, token } = newStore({ products: 520 });
+    const { flusher, directory } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const r = await flusher.flushStore(hash, 'full');
+    expect(r).toMatchObject({ outcome: 'flushed', mode: 'full', fetchRequests: 3, productsFetched: 520 });
+    for (const p of store.products()) expect(managedOf(p.categories)).toEqual(expectedManaged(p));
+    expect((await directory.get(hash))?.catalogTotal).toBe(520);
+  });
+
+  it('switches to a full sync when that takes fewer calls than the id:in batches', async () => {
+    const { hash, token } = newStore({ products: 300 });
+    // A tight URL limit makes id:in chunks small: 300 pending ids need many calls, 2 pages do it.
+    const { flusher, pending, directory } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { maxUrlLength: 400 } });
+    await directory.recordFlush(hash, { flushedAtMs: Date.now(), catalogTotal: 300 });
+    await pending.enqueue(hash, Array.from({ length: 300 }, (_, i) => i + 1), 'bulk', Date.now() - 1_000);
+    const r = await flusher.flushStore(hash);
+    expect(r).toMatchObject({ outcome: 'flushed', mode: 'full', fetchRequests: 2 });
+    expect(sandbox.stats(hash).maxUrlLength).toBeLessThanOrEqual(400);
+  });
+
+  it('drops pending work of an uninstalled store without calling BigCommerce', async () => {
+    const { hash, token } = newStore({ products: 5 });
+    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    await pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
+    await db.collection(COLLECTIONS.stores).doc(hash).set({ status: 'uninstalled' }, { merge: true });
+    expect(await flusher.flushStore(hash)).toEqual({ outcome: 'uninstalled', dropped: 3 });
+    expect(sandbox.stats(hash).requests).toBe(0);
+  });
+});
