@@ -1,0 +1,12 @@
+// Operator CLI entry point: `npm run cli -- <group> <command> [flags]` (`--help` at any level).
+// To add a group: export a `CliGroup` from its module and add it to GROUPS below.
+import { runCli, type CliGroup } from './cli.ts';
+import { deadLetterGroup } from './dead-letter.ts';
+
+const GROUPS: readonly CliGroup[] = [deadLetterGroup];
+
+process.exitCode = await runCli(process.argv.slice(2), GROUPS, {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+  env: process.env,
+});
