@@ -85,7 +85,7 @@ const idArg = (i = 1): number => {
 };
 
 async function run(): Promise<unknown> {
-  const cmd = positionals[0];
+  const cmd = positionals[0] ?? '';
   const s = async () => `/stores/${encodeURIComponent(await storeHash())}`;
   switch (cmd) {
     case 'stores':
@@ -149,7 +149,7 @@ async function run(): Promise<unknown> {
     case 'signed-payload':
       return call('POST', '/signed-payload', { hash: await storeHash(), ...(flags.expired === true ? { expired: true } : {}) });
     default:
-      throw new CliError(`unknown command ${cmd ?? '(none)'}: see the header of src/sandbox/cli.ts`);
+      throw new CliError(`unknown command '${cmd}': see the header of src/sandbox/cli.ts`);
   }
 }
 
