@@ -50,11 +50,12 @@ export interface PulledMessage {
 }
 
 /** A topic plus a pull subscription on the emulator; `drain` pulls and acks everything available. */
-export async function pubsubTopic(projectId: string, name: string) {
+export async function pubsubTopic(projectId: string, name: string, opts: { createTopic?: boolean } = {}) {
   const host = process.env.PUBSUB_EMULATOR_HOST;
   if (!host) throw new Error('PUBSUB_EMULATOR_HOST is not set (vitest globalSetup starts the emulator)');
   const pubsub = new PubSub({ projectId });
-  const [topic] = await pubsub.createTopic(name);
+  // createTopic: false attaches to a topic someone else created (fails with NOT_FOUND otherwise).
+  const [topic] = opts.createTopic === false ? [pubsub.topic(name)] : await pubsub.createTopic(name);
   const [sub] = await topic.createSubscription(`${name}-pull`);
   const subPath = `http://${host}/v1/projects/${projectId}/subscriptions/${name}-pull`;
 
