@@ -39,7 +39,9 @@ export function createFirestoreEventStore(db: Firestore): EventStore {
             lastScope: p.scope,
             scopes: FieldValue.arrayUnion(p.scope),
             events: FieldValue.increment(1),
-            ...(p.eventCreatedAt !== undefined ? { lastEventCreatedAt: p.eventCreatedAt } : {}),
+            // The newest event time (BigCommerce's created_at, seconds), whatever order events arrive
+            // in: a read whose date_modified is older than this is stale and read again later.
+            ...(p.eventCreatedAt !== undefined ? { lastEventCreatedAt: p.eventCreatedAt, newestEventCreatedAt: FieldValue.maximum(p.eventCreatedAt) } : {}),
             ...(p.deleted ? { deleteSeen: true } : {}),
           },
           { merge: true },

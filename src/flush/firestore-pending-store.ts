@@ -21,6 +21,7 @@ function toPending(doc: DocumentSnapshot): PendingProduct {
     lastSeenAtMs: millis(doc.get('lastSeenAt')) ?? doc.createTime!.toMillis(),
     waitingSinceMs: doc.createTime!.toMillis(),
     deleteSeen: doc.get('deleteSeen') === true,
+    newestEventAtMs: typeof doc.get('newestEventCreatedAt') === 'number' ? (doc.get('newestEventCreatedAt') as number) * 1000 : undefined,
     attempts: (doc.get('attempts') as number | undefined) ?? 0,
     notBeforeMs: millis(doc.get('notBefore')),
   };

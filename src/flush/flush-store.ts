@@ -5,6 +5,7 @@ import type { BigCommerceClient } from '../bigcommerce/client.ts';
 import { PRODUCTS_BY_IDS_PREFIX, productsByIdsSuffix } from '../bigcommerce/catalog-paths.ts';
 import type { Product } from '../bigcommerce/product.ts';
 import { productFetchOptions } from '../rules/required-fields.ts';
+import { parseIsoDateMs } from '../rules/parse-iso-date.ts';
 import { planCategoryChanges, type ProductState } from '../rules/plan-category-changes.ts';
 import { applyCategoryPlan, type ApplyCategoryPlanResult } from '../rules/apply-category-plan.ts';
 import type { StoreContext, StoreDirectory } from '../stores/store-directory.ts';
@@ -121,7 +122,9 @@ export function createFlusher(deps: FlushDeps) {
       }
 
       const client = deps.clientFor({ ...store, accessToken: store.accessToken });
-      const fetchOpts = productFetchOptions(store.ruleSet);
+      const ruleFields = productFetchOptions(store.ruleSet);
+      // date_modified tells a stale read (eventual consistency) from a current one.
+      const fetchOpts = { ...ruleFields, includeFields: [...new Set([...ruleFields.includeFields, 'date_modified'])] };
       const ids = ready.map((p) => p.productId);
       const plan =
         mode === 'full'
@@ -148,13 +151,28 @@ export function createFlusher(deps: FlushDeps) {
       }
 
       if (lease.lost) return { outcome: 'lease-lost' };
-      const changes = planCategoryChanges(products as ProductState[], store.ruleSet, deps.clock.now());
+      // A product read older than its newest event is not readable yet: like a 404, read it again
+      // later; on the last attempt its current read is taken as the truth rather than dropped.
+      const byId = new Map(products.map((p) => [p.id, p]));
+      const stale = new Set(
+        ready
+          .filter((p) => {
+            const read = byId.get(p.productId);
+            const modified = typeof read?.date_modified === 'string' ? parseIsoDateMs(read.date_modified) : undefined;
+            return read && p.newestEventAtMs !== undefined && modified !== undefined && modified < p.newestEventAtMs && p.attempts + 1 < s.missingMaxAttempts;
+          })
+          .map((p) => p.productId),
+      );
+      const current = products.filter((p) => !stale.has(p.id));
+      if (stale.size > 0) log.info({ productIds: [...stale] }, 'product read stale');
+      const changes = planCategoryChanges(current as ProductState[], store.ruleSet, deps.clock.now());
       const writes = await applyCategoryPlan(changes, { assign: (pairs) => client.assignCategories(pairs), unassign: (c, p) => client.unassignCategories(c, p) }, { baseUrlLength: client.requestUrl('').length, maxUrlLength: s.maxUrlLength });
 
-      // Found, or gone after a delete event: done. Otherwise not readable yet: retry later, then give up.
-      const found = new Set(products.map((p) => p.id));
-      const done = ready.filter((p) => found.has(p.productId) || p.deleteSeen);
-      const missing = ready.filter((p) => !found.has(p.productId) && !p.deleteSeen);
+      const found = new Set(current.map((p) => p.id));
+      // Done: read current, or gone after a delete event. Everything else (absent, stale) is read again.
+      const isDone = (p: PendingProduct) => found.has(p.productId) || (p.deleteSeen && !byId.has(p.productId));
+      const done = ready.filter(isDone);
+      const missing = ready.filter((p) => !isDone(p));
       const exhausted = missing.filter((p) => p.attempts + 1 >= s.missingMaxAttempts);
       const retry = missing.filter((p) => p.attempts + 1 < s.missingMaxAttempts);
 

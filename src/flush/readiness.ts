@@ -16,7 +16,9 @@ export interface PendingProduct {
   /** When the record was created, i.e. since when this product has been waiting. */
   waitingSinceMs: number;
   deleteSeen: boolean;
-  /** Reads that did not find the product yet. */
+  /** Newest BigCommerce event time of this product (ms), if events carried one. */
+  newestEventAtMs: number | undefined;
+  /** Reads that did not find the product (or found it older than its newest event). */
   attempts: number;
   notBeforeMs: number | undefined;
 }

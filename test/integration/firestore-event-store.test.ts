@@ -59,6 +59,18 @@ describe('FirestoreEventStore.record', () => {
     expect((doc.get('lastSeenAt') as Timestamp).toMillis()).toBe(3_000);
   });
 
+  it('keeps the newest event time of a product whatever order its events arrive in', async () => {
+    const at = (created_at: number, hash: string) =>
+      planEventWrites({ scope: 'store/product/updated', producer: 'stores/s1', hash, created_at, data: { type: 'product', id: 21 } } as BigCommerceEvent, {
+        storeHash: 's1', hash, messageId: hash, publishTime: undefined, nowMs: 1_000, dedupeTtlMs: HOUR,
+      });
+    await store.record(at(1_700_000_050, 'late'));
+    await store.record(at(1_700_000_010, 'early')); // time-travelling: older event arrives last
+    const doc = await db.collection(COLLECTIONS.pending).doc(pendingDocId('s1', 21)).get();
+    expect(doc.get('newestEventCreatedAt')).toBe(1_700_000_050);
+    expect(doc.get('lastEventCreatedAt')).toBe(1_700_000_010);
+  });
+
   it('is atomic: when the marker create fails, the pending write of the same batch is not applied', async () => {
     const e = ev('store/product/updated', { type: 'product', id: 11 });
     await store.record(plan(e));

@@ -92,6 +92,23 @@ describe('flushStore', () => {
     expect(await pending.load(hash)).toEqual([]);
   });
 
+  it('reads again a product whose read is older than its newest event (stale after an update)', async () => {
+    const { store, hash, token } = newStore({ products: 5 });
+    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6 } });
+    await new Promise((r) => setTimeout(r, 1_100)); // the change lands in a later second than the seed
+    const changed = store.updateProduct(2, { sale_price: 7, price: 20 }, { invisibleForMs: 1_500 });
+    await pending.enqueue(hash, [2], 'updated', Date.now() - 1_000);
+    await db.collection(COLLECTIONS.pending).doc(`${hash}_2`).update({ newestEventCreatedAt: Math.floor(Date.parse(changed.date_modified) / 1000) });
+
+    const first = await flusher.flushStore(hash);
+    expect(first).toMatchObject({ outcome: 'flushed', productsFetched: 1, deferred: 1, changedProducts: 0 });
+    expect(managedOf(store.product(2)!.categories)).not.toContain(50);
+    await expect
+      .poll(async () => (await flusher.flushStore(hash)).outcome === 'flushed' && managedOf(store.product(2)!.categories).includes(50), { timeout: 10_000, interval: 200 })
+      .toBe(true);
+    expect(await pending.load(hash)).toEqual([]);
+  });
+
   it('gives up on a product that never appears, after the configured attempts, and keeps a trace', async () => {
     const { hash, token } = newStore({ products: 3 });
     const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingRetryMs: 50, missingMaxAttempts: 3 } });

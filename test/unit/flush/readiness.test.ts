@@ -8,6 +8,7 @@ const p = (productId: number, lastSeenAtMs: number, waitingSinceMs = lastSeenAtM
   lastSeenAtMs,
   waitingSinceMs,
   deleteSeen: false,
+  newestEventAtMs: undefined,
   attempts: 0,
   notBeforeMs: undefined,
   ...extra,
