@@ -70,6 +70,25 @@ const sandbox = await startSandbox({
   logger,
 });
 
+// Handlers go in before the READY line: a supervisor may signal as soon as it reads it.
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'sandbox stopping');
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  sandbox.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      logger.error({ err }, 'sandbox stop failed');
+      process.exit(1);
+    },
+  );
+};
+process.once('SIGINT', () => stop('SIGINT'));
+process.once('SIGTERM', () => stop('SIGTERM'));
+
 let storeInfo: Record<string, unknown> | undefined;
 if (flags.store !== false) {
   const quota = num('quota', undefined, env.SANDBOX_QUOTA);
@@ -115,20 +134,3 @@ process.stdout.write(
   ].join('\n'),
 );
 
-let stopping = false;
-const stop = (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'sandbox stopping');
-  const force = setTimeout(() => process.exit(1), 10_000);
-  force.unref();
-  sandbox.close().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      logger.error({ err }, 'sandbox stop failed');
-      process.exit(1);
-    },
-  );
-};
-process.once('SIGINT', () => stop('SIGINT'));
-process.once('SIGTERM', () => stop('SIGTERM'));
