@@ -27,6 +27,8 @@ type SortField = (typeof SORT_FIELDS)[number];
 
 export interface ListOptions {
   filter: (p: Product) => boolean;
+  /** The `id:in` ids when given: lets the store look up only these instead of scanning the catalog. */
+  idIn: number[] | undefined;
   sort: SortField;
   direction: 'asc' | 'desc';
   page: number;
@@ -223,6 +225,7 @@ export function parseListQuery(query: RawQuery, opts: { limitOver250: 'reject' |
     ok: true,
     value: {
       filter: (p) => preds.every((t) => t(p)),
+      idIn: get('id:in') === undefined ? undefined : parseIntList(get('id:in') ?? ''),
       sort: sort ?? 'id',
       direction: dirRaw === 'desc' ? 'desc' : 'asc',
       page: pl.value.page,

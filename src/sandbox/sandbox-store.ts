@@ -159,9 +159,10 @@ export class SandboxStoreState implements SandboxStore {
     return undefined;
   }
 
-  visibleProducts(): Product[] {
+  /** What reads see; `ids` restricts the lookup (the `id:in` fast path on big catalogs). */
+  visibleProducts(ids?: Iterable<number>): Product[] {
     const out: Product[] = [];
-    for (const id of this.records.keys()) {
+    for (const id of ids ?? this.records.keys()) {
       const p = this.visibleProduct(id);
       if (p) out.push(p);
     }

@@ -130,7 +130,7 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
     ({ store, query, reply }) => {
       const parsed = parseListQuery(query, { limitOver250: store.limitOver250, categoriesIn: store.categoriesIn });
       if (!parsed.ok) return reply.code(parsed.status).send(bcError(parsed.status, parsed.title, parsed.errors));
-      const { data, pagination } = listProducts(store.visibleProducts(), parsed.value);
+      const { data, pagination } = listProducts(store.visibleProducts(parsed.value.idIn ? new Set(parsed.value.idIn) : undefined), parsed.value);
       return { data: data.map((p) => projectProduct(p, parsed.value.projection)), meta: { pagination } };
     },
     (store) => store.stats.productGets++,

@@ -70,6 +70,8 @@ describe('GET /v3/catalog/products', () => {
     expect(r.status).toBe(200);
     expect(idsOf(r)).toEqual([1, 3]);
     expect(r.body.meta.pagination.total).toBe(2);
+    expect(idsOf(await api.get('/v3/catalog/products?id:in=3,3,1,3'))).toEqual([1, 3]);
+    expect(idsOf(await api.get('/v3/catalog/products?id:in=1,2,3,4&is_visible=true&limit=2&page=1')).length).toBeLessThanOrEqual(2);
   });
 
   it('include_fields returns id plus the listed fields only; exclude_fields removes fields but never id', async () => {

@@ -161,6 +161,17 @@ describe('event bodies on Pub/Sub', () => {
     expect(await t.drain(1)).toHaveLength(1);
   });
 
+  it('close() flushes publishes that are still waiting out delayMs', async () => {
+    const t = await topic();
+    const other = await startSandbox({ pubsub: { projectId: PROJECT } });
+    const store = other.createStore({ hash: 'closing', accessToken: 'x', defaultTopic: t.name, events: { delayMs: 200 } });
+    store.seedProducts(1);
+    store.updateProduct(1, { price: 5 });
+    await other.close();
+    expect(store.publishedEvents()).toHaveLength(1);
+    expect(await t.drain(1)).toHaveLength(1);
+  });
+
   it('emitEvent publishes arbitrary scopes (e.g. sku events) through the same path', async () => {
     const { store, t } = await storeWithTopic();
     store.emitEvent('store/sku/updated', { type: 'sku', id: 55, sku: { product_id: 2, variant_id: 55 } });
