@@ -119,32 +119,37 @@ async function subscriberFor(pubsub: PubSub): Promise<v1.SubscriberClient> {
   return new v1.SubscriberClient({ ...(await pubsub.getClientConfig()) });
 }
 
-/**
- * Pulls up to `max` messages (several pulls if needed), leaving them leased: the caller must ack
- * or release each one. Stops early when a pull comes back empty or times out.
- */
+/** One pull of up to `n` messages, left leased (the caller acks or releases them); [] when none came. */
+async function pullOnce(sub: v1.SubscriberClient, subscription: string, n: number): Promise<DeadLetterMessage[]> {
+  let received: ReceivedMessage[] | null | undefined;
+  try {
+    [{ receivedMessages: received }] = await sub.pull({ subscription, maxMessages: n }, { timeout: PULL_TIMEOUT_MS, retry: null });
+  } catch (err) {
+    // DEADLINE_EXCEEDED (4): nothing arrived within the timeout, i.e. the subscription is drained.
+    if ((err as { code?: unknown }).code === 4) return [];
+    throw err;
+  }
+  const out: DeadLetterMessage[] = [];
+  for (const r of received ?? []) {
+    if (!r.ackId || !r.message) continue;
+    out.push({
+      ackId: r.ackId,
+      messageId: r.message.messageId ?? '',
+      publishTime: toTime(r.message.publishTime),
+      attributes: { ...(r.message.attributes ?? {}) },
+      data: typeof r.message.data === 'string' ? Buffer.from(r.message.data, 'base64') : Buffer.from(r.message.data ?? new Uint8Array()),
+    });
+  }
+  return out;
+}
+
+/** Up to `max` messages over several pulls, all left leased. Stops when a pull comes back empty. */
 async function pullLeased(sub: v1.SubscriberClient, subscription: string, max: number): Promise<DeadLetterMessage[]> {
   const out: DeadLetterMessage[] = [];
   while (out.length < max) {
-    let received: ReceivedMessage[] | null | undefined;
-    try {
-      [{ receivedMessages: received }] = await sub.pull({ subscription, maxMessages: Math.min(PULL_BATCH, max - out.length) }, { timeout: PULL_TIMEOUT_MS, retry: null });
-    } catch (err) {
-      // DEADLINE_EXCEEDED (4): nothing arrived within the timeout, i.e. the subscription is drained.
-      if ((err as { code?: unknown }).code === 4) break;
-      throw err;
-    }
-    if (!received?.length) break;
-    for (const r of received) {
-      if (!r.ackId || !r.message) continue;
-      out.push({
-        ackId: r.ackId,
-        messageId: r.message.messageId ?? '',
-        publishTime: toTime(r.message.publishTime),
-        attributes: { ...(r.message.attributes ?? {}) },
-        data: typeof r.message.data === 'string' ? Buffer.from(r.message.data, 'base64') : Buffer.from(r.message.data ?? new Uint8Array()),
-      });
-    }
+    const batch = await pullOnce(sub, subscription, Math.min(PULL_BATCH, max - out.length));
+    if (batch.length === 0) break;
+    out.push(...batch);
   }
   return out;
 }
@@ -169,6 +174,9 @@ export async function listDeadLetters(pubsub: PubSub, opts: { subscription: stri
 /**
  * Republishes the selected dead letters (`ids`, or every message with `all`) to `topic` and acks
  * each one after its publish succeeded; everything else pulled is released untouched.
+ *
+ * Works in batches of up to 100 (publishes in parallel) so no lease is held for long. Messages not
+ * selected stay leased until the end: released earlier, the next pull would hand them out again.
  */
 export async function replayDeadLetters(
   pubsub: PubSub,
@@ -178,38 +186,54 @@ export async function replayDeadLetters(
   const subscription = fullSubscriptionName(pubsub.projectId, opts.subscription);
   const topic = pubsub.topic(fullTopicName(pubsub.projectId, opts.topic));
   const wanted = new Set(opts.ids ?? []);
+  const max = opts.max ?? DEFAULT_REPLAY_MAX;
   const sub = await subscriberFor(pubsub);
   const result: ReplayResult = { replayed: [], failed: [], notFound: [] };
+  const replayed = new Set<string>();
+  const failed = new Set<string>();
+  // Leased until the end: not selected, failed (not retried in this run), or copies of a failed one.
+  const held: string[] = [];
+  const done = () => !opts.all && [...wanted].every((id) => replayed.has(id) || failed.has(id));
   try {
-    const messages = await pullLeased(sub, subscription, opts.max ?? DEFAULT_REPLAY_MAX);
-    const selected = messages.filter((m) => opts.all || wanted.has(m.messageId));
-    await release(
-      sub,
-      subscription,
-      messages.filter((m) => !selected.includes(m)).map((m) => m.ackId),
-    );
-    // A dead letter can be forwarded twice (best effort); replay each message id once.
-    const seen = new Set<string>();
-    for (const m of selected) {
-      if (seen.has(m.messageId)) {
-        await sub.acknowledge({ subscription, ackIds: [m.ackId] });
-        continue;
+    let pulled = 0;
+    while (pulled < max && !done()) {
+      const batch = await pullOnce(sub, subscription, Math.min(PULL_BATCH, max - pulled));
+      if (batch.length === 0) break;
+      pulled += batch.length;
+      const selected = new Map<string, DeadLetterMessage>();
+      const copies: DeadLetterMessage[] = [];
+      for (const m of batch) {
+        if (!opts.all && !wanted.has(m.messageId)) held.push(m.ackId);
+        else if (failed.has(m.messageId)) held.push(m.ackId);
+        // A dead letter can be forwarded more than once (best effort): replay each message id once.
+        else if (replayed.has(m.messageId) || selected.has(m.messageId)) copies.push(m);
+        else selected.set(m.messageId, m);
       }
-      seen.add(m.messageId);
-      let newMessageId: string;
-      try {
-        newMessageId = await topic.publishMessage({ data: m.data, attributes: replayAttributes(m.attributes) });
-      } catch (err) {
-        result.failed.push({ messageId: m.messageId, error: err instanceof Error ? err.message : String(err) });
-        await release(sub, subscription, [m.ackId]);
-        continue;
-      }
-      await sub.acknowledge({ subscription, ackIds: [m.ackId] });
-      result.replayed.push({ messageId: m.messageId, newMessageId });
+      await Promise.all(
+        [...selected.values()].map(async (m) => {
+          let newMessageId: string;
+          try {
+            newMessageId = await topic.publishMessage({ data: m.data, attributes: replayAttributes(m.attributes) });
+          } catch (err) {
+            failed.add(m.messageId);
+            held.push(m.ackId);
+            result.failed.push({ messageId: m.messageId, error: err instanceof Error ? err.message : String(err) });
+            return;
+          }
+          replayed.add(m.messageId);
+          await sub.acknowledge({ subscription, ackIds: [m.ackId] });
+          result.replayed.push({ messageId: m.messageId, newMessageId });
+        }),
+      );
+      // Copies of what was just republished can go; copies of a failure stay with it.
+      const ackCopies = copies.filter((c) => replayed.has(c.messageId)).map((c) => c.ackId);
+      held.push(...copies.filter((c) => !replayed.has(c.messageId)).map((c) => c.ackId));
+      if (ackCopies.length) await sub.acknowledge({ subscription, ackIds: ackCopies });
     }
-    result.notFound = [...wanted].filter((id) => !seen.has(id));
+    result.notFound = [...wanted].filter((id) => !replayed.has(id) && !failed.has(id));
     return result;
   } finally {
+    await release(sub, subscription, held).catch(() => undefined);
     await topic.flush();
     await sub.close();
   }

@@ -184,6 +184,15 @@ describe('dead-letter CLI on the Pub/Sub emulator', () => {
     expect(left.map((m) => m.messageId)).toContain(first);
   });
 
+  it('replay --all to a missing topic fails every message, acks none, and does not loop', async () => {
+    const c = capture(env);
+    expect(await runCli(['dead-letter', 'replay', '--all', '--topic', `missing-${id}`], [deadLetterGroup], c.io)).toBe(1);
+    expect(c.out()).toContain('0 replayed');
+    expect(c.out()).toContain('3 failed');
+    const left = await listDeadLetters(pubsub, { subscription: names.dlqSub, max: 10 });
+    expect(left.map((m) => m.messageId).sort()).toEqual([...originals.keys()].sort());
+  });
+
   it('replay --ids moves exactly those messages to the webhook topic with their original data and attributes', async () => {
     const [first] = [...originals.keys()];
     const c = capture(env);
