@@ -222,6 +222,12 @@ describe('dead-letter CLI on the Pub/Sub emulator', () => {
     expect(c.out()).toContain('No dead letters');
   });
 
+  it('list on a subscription that does not exist fails with exit 1 and says why', async () => {
+    const c = capture(env);
+    expect(await runCli(['dead-letter', 'list', '--subscription', `missing-${id}`], [deadLetterGroup], c.io)).toBe(1);
+    expect(c.err()).toMatch(/dead-letter list failed: .*NOT_FOUND/i);
+  });
+
   it('replayDeadLetters refuses to run without a selection', async () => {
     await expect(replayDeadLetters(pubsub, { subscription: names.dlqSub, topic: names.webhooks })).rejects.toThrow(/--ids a,b or --all/);
   });
