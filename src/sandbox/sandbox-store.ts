@@ -61,6 +61,8 @@ export function productChangeEvents(prev: Product, next: Product): EmitSpec[] {
   return out;
 }
 
+const cloneProduct = (p: Product): Product => ({ ...p, categories: [...p.categories], channels: [...p.channels], custom_fields: p.custom_fields.map((f) => ({ ...f })) });
+
 const normalizeCategories = (c: number[]) => [...new Set(c)].sort((a, b) => a - b);
 
 type ParsedPatch = Omit<ProductPatch, 'custom_fields'> & { custom_fields?: CustomField[] };
@@ -131,16 +133,22 @@ export class SandboxStoreState implements SandboxStore {
 
   // ---------------------------------------------------------------- catalog: true state
 
-  product(id: number): Product | undefined {
+  /** The stored object itself: internal only, callers get copies so they cannot edit history. */
+  private current(id: number): Product | undefined {
     const v = this.records.get(id);
     return v?.[v.length - 1]?.state;
+  }
+
+  product(id: number): Product | undefined {
+    const p = this.current(id);
+    return p ? cloneProduct(p) : undefined;
   }
 
   products(): Product[] {
     const out: Product[] = [];
     for (const id of [...this.records.keys()].sort((a, b) => a - b)) {
-      const p = this.product(id);
-      if (p) out.push(p);
+      const p = this.current(id);
+      if (p) out.push(cloneProduct(p));
     }
     return out;
   }
@@ -195,28 +203,28 @@ export class SandboxStoreState implements SandboxStore {
     const products = generateProducts(n, { seed: opts.seed, startId: opts.startId ?? this.nextProductId() });
     // The initial catalog: visible at once, no events (it existed before the test started).
     for (const p of products) this.records.set(p.id, [{ state: p, visibleAtMs: 0 }]);
-    return products;
+    return products.map(cloneProduct);
   }
 
   createProduct(p: Partial<Product>): Product {
     const patch = parsePatch(p);
     const id = p.id ?? this.nextProductId();
     if (!Number.isInteger(id) || id < 1) throw new AppError('SANDBOX_INVALID_PRODUCT', 'id must be a positive integer');
-    if (this.product(id)) throw new AppError('SANDBOX_PRODUCT_EXISTS', `product ${id} already exists`);
+    if (this.current(id)) throw new AppError('SANDBOX_PRODUCT_EXISTS', `product ${id} already exists`);
     const now = this.now();
     const product = withDerived({ ...blankProduct(id, now), ...patch, id, categories: normalizeCategories(patch.categories ?? []) });
     this.pushVersion(id, product, this.consistencyDelayMs);
     this.emit([{ scope: 'store/product/created', data: { type: 'product', id } }]);
-    return product;
+    return cloneProduct(product);
   }
 
   updateProduct(id: number, patch: Partial<Product>, opts: { invisibleForMs?: number } = {}): Product {
-    const [p] = this.applyPatches([{ id, patch }], opts.invisibleForMs);
+    const [p] = this.applyPatches([{ id, patch }], opts.invisibleForMs).products;
     return p as Product;
   }
 
   deleteProduct(id: number): void {
-    if (!this.product(id)) throw new AppError('SANDBOX_PRODUCT_NOT_FOUND', `product ${id} not found`);
+    if (!this.current(id)) throw new AppError('SANDBOX_PRODUCT_NOT_FOUND', `product ${id} not found`);
     this.pushVersion(id, undefined, this.consistencyDelayMs);
     this.emit([{ scope: 'store/product/deleted', data: { type: 'product', id } }]);
   }
@@ -235,30 +243,32 @@ export class SandboxStoreState implements SandboxStore {
    * everything first (all or nothing), applies real changes with a fresh date_modified, and fires
    * their events as one emission batch. A patch that changes nothing fires nothing.
    */
-  applyPatches(items: { id: number; patch: unknown }[], invisibleForMs?: number): Product[] {
+  applyPatches(items: { id: number; patch: unknown }[], invisibleForMs?: number): { products: Product[]; changedIds: number[] } {
     const parsed = items.map(({ id, patch }) => {
-      const cur = this.product(id);
+      const cur = this.current(id);
       if (!cur) throw new AppError('SANDBOX_PRODUCT_NOT_FOUND', `product ${id} not found`, { details: { id } });
       return { cur, patch: parsePatch(patch) };
     });
     const nowIso = isoSeconds(this.now());
     const specs: EmitSpec[] = [];
     const out: Product[] = [];
+    const changedIds: number[] = [];
     const delay = invisibleForMs ?? this.consistencyDelayMs;
     for (const { cur, patch } of parsed) {
       const next = withDerived({ ...cur, ...patch, id: cur.id, categories: normalizeCategories(patch.categories ?? cur.categories) });
       const changes = changedFields(cur, next);
       if (changes.length === 0) {
-        out.push(cur);
+        out.push(cloneProduct(cur));
         continue;
       }
       if (patch.date_modified === undefined) next.date_modified = nowIso;
       this.pushVersion(cur.id, next, delay);
       specs.push(...productChangeEvents(cur, next));
-      out.push(next);
+      out.push(cloneProduct(next));
+      changedIds.push(cur.id);
     }
     this.emit(specs);
-    return out;
+    return { products: out, changedIds };
   }
 
   categoryExists(id: number): boolean {

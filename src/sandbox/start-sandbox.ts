@@ -98,10 +98,16 @@ export class SandboxImpl implements Sandbox {
     return signedPayload(hash, { clientId: this.clientId, secret: this.clientSecret, nowMs: this.clock.now(), ...opts });
   }
 
-  async close(): Promise<void> {
-    await this.publisher.flush();
-    await this.app.close();
-    await this.publisher.close();
+  private closing: Promise<void> | undefined;
+
+  /** Idempotent: a second call waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.publisher.flush();
+      await this.app.close();
+      await this.publisher.close();
+    })();
+    return this.closing;
   }
 }
 

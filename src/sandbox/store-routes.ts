@@ -166,9 +166,8 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
     }
     const badCats = items.flatMap((it) => (Array.isArray(it.patch.categories) ? (it.patch.categories as number[]).filter((c) => !store.categoryExists(c)) : []));
     if (badCats.length > 0) return reply.code(409).send(bcError(409, `Category ids do not exist: ${[...new Set(badCats)].join(', ')}`));
-    const before = new Map(items.map((it) => [it.id, store.product(it.id)]));
-    const updated = store.applyPatches(items);
-    store.stats.productWrites += updated.filter((p) => before.get(p.id) !== p).length;
+    const { products: updated, changedIds } = store.applyPatches(items);
+    store.stats.productWrites += changedIds.length;
     const projection = parseProjection(query);
     return { data: updated.map((p) => projectProduct(p, projection)), meta: {} };
   });

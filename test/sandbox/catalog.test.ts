@@ -277,6 +277,16 @@ describe('seeded catalogs', () => {
     expect(a.every((p) => p.calculated_price === (p.sale_price > 0 ? p.sale_price : p.price))).toBe(true);
   });
 
+  it('hands out copies: editing a returned product does not change the store', () => {
+    const { store } = freshStore(2);
+    store.product(1)!.categories.push(999);
+    store.products()[0]!.name = 'edited';
+    store.updateProduct(2, { price: 1 }).categories.push(998);
+    expect(store.product(1)?.categories).not.toContain(999);
+    expect(store.product(1)?.name).not.toBe('edited');
+    expect(store.product(2)?.categories).not.toContain(998);
+  });
+
   it('startId continues after existing products by default', () => {
     const { store } = freshStore(0);
     store.seedProducts(3);

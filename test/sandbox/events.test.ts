@@ -167,7 +167,7 @@ describe('event bodies on Pub/Sub', () => {
     const store = other.createStore({ hash: 'closing', accessToken: 'x', defaultTopic: t.name, events: { delayMs: 200 } });
     store.seedProducts(1);
     store.updateProduct(1, { price: 5 });
-    await other.close();
+    await Promise.all([other.close(), other.close()]);
     expect(store.publishedEvents()).toHaveLength(1);
     expect(await t.drain(1)).toHaveLength(1);
   });
