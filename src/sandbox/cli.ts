@@ -19,13 +19,13 @@
  *   emit <scope> [--data '{"type":"sku","id":1}']
  *   install [--redirect-uri U] | signed-payload [--expired]
  *
- * --url defaults to SANDBOX_URL or http://127.0.0.1:8787; --store to SANDBOX_STORE_HASH or the
+ * --url defaults to SANDBOX_URL or http://127.0.0.1:8090; --store to SANDBOX_STORE_HASH or the
  * only store. Output is JSON on stdout; errors go to stderr with exit code 1.
  */
 import { coerceValue, kebabToCamel, kebabToSnake, parseArgv } from './argv.ts';
 
 const { positionals, flags } = parseArgv(process.argv.slice(2));
-const baseUrl = (typeof flags.url === 'string' ? flags.url : (process.env.SANDBOX_URL ?? 'http://127.0.0.1:8787')).replace(/\/+$/, '');
+const baseUrl = (typeof flags.url === 'string' ? flags.url : (process.env.SANDBOX_URL ?? 'http://127.0.0.1:8090')).replace(/\/+$/, '');
 const GLOBAL_FLAGS = new Set(['url', 'store']);
 const LIST_FIELDS = new Set(['categories', 'channels', 'ids']);
 
@@ -40,7 +40,7 @@ async function call(method: string, path: string, body?: unknown): Promise<unkno
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch (e) {
-    throw new CliError(`cannot reach the sandbox at ${baseUrl}: ${(e as Error).message}`);
+    throw new CliError(`cannot reach the sandbox at ${baseUrl} (set --url or SANDBOX_URL): ${(e as Error).message}`);
   }
   const text = await res.text();
   const json: unknown = text ? JSON.parse(text) : { status: res.status };

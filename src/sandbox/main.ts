@@ -2,7 +2,7 @@
  * `npm run sandbox`: a standalone BigCommerce sandbox with one store, for `npm run local` and manual
  * work. Flags win over environment variables:
  *
- *   --port N            SANDBOX_PORT, PORT (default 8787; 0 = any free port)
+ *   --port N            SANDBOX_PORT, PORT (default 8090; 0 = any free port)
  *   --host H            SANDBOX_HOST (default 127.0.0.1)
  *   --hash H            SANDBOX_STORE_HASH, BIGCOMMERCE_STORE_HASH (default sandbox1)
  *   --token T           SANDBOX_ACCESS_TOKEN, BIGCOMMERCE_ACCESS_TOKEN (default sandbox-token)
@@ -62,7 +62,7 @@ if (topic && createTopic) {
 }
 
 const sandbox = await startSandbox({
-  port: num('port', 8787, env.SANDBOX_PORT, env.PORT),
+  port: num('port', 8090, env.SANDBOX_PORT, env.PORT),
   host: str('host', env.SANDBOX_HOST) ?? '127.0.0.1',
   pubsub: { projectId },
   ...(clientId ? { clientId } : {}),
