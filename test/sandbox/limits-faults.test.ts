@@ -196,6 +196,13 @@ describe('eventual consistency', () => {
     expect(store.products().filter((p) => p.name === 'bulk')).toHaveLength(3);
   });
 
+  it('a delete under consistencyDelayMs still reads as present until the delay passes', async () => {
+    const { api, store } = freshStore({ consistencyDelayMs: 60_000 }, 2);
+    store.deleteProduct(2);
+    expect(store.product(2)).toBeUndefined();
+    expect((await api.get('/v3/catalog/products/2')).status).toBe(200);
+  });
+
   it('a delete is visible at once without a delay, and 404 afterwards', async () => {
     const { api, store } = freshStore({}, 2);
     store.deleteProduct(2);

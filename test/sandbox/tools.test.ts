@@ -1,6 +1,7 @@
 // `npm run sandbox` (src/sandbox/main.ts) and the CLI (src/sandbox/cli.ts) as real processes.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coerceValue, parseArgv } from '../../src/sandbox/argv.ts';
 import { pubsubTopic, storeApi } from './sandbox-helpers.ts';
 
 const PROJECT = 'demo-sandbox-tools';
@@ -58,6 +59,31 @@ beforeAll(async () => {
 afterAll(async () => {
   if (main.child.exitCode === null) main.child.kill('SIGKILL');
   await events.close();
+});
+
+describe('argv parsing (pure)', () => {
+  it.each([
+    [['update', '12', '--sale-price', '5'], ['update', '12'], { 'sale-price': '5' }],
+    [['events', '--reorder', '--delay-ms=10'], ['events'], { reorder: true, 'delay-ms': '10' }],
+    // A flag followed by a non-flag takes it as its value: boolean flags go last or before another flag.
+    [['--reorder', 'events'], [], { reorder: 'events' }],
+    [['stats', '--no-store'], ['stats'], { store: false }],
+    [['emit', '--data', '{"a":1}', '--', '--literal'], ['emit', '--literal'], { data: '{"a":1}' }],
+    [['x', '--price', '-4'], ['x'], { price: '-4' }],
+  ])('%j', (argv, positionals, flags) => {
+    expect(parseArgv(argv)).toEqual({ positionals, flags });
+  });
+
+  it.each([
+    ['5', {}, 5],
+    ['2.5', {}, 2.5],
+    ['true', {}, true],
+    ['abc', {}, 'abc'],
+    ['1,2,3', { list: true }, [1, 2, 3]],
+    [true, {}, true],
+  ] as const)('coerces %j', (v, opts, expected) => {
+    expect(coerceValue(v, opts)).toEqual(expected);
+  });
 });
 
 describe('npm run sandbox (main.ts)', () => {
