@@ -73,7 +73,7 @@ try {
   children.push(svc);
   const bare = spawn(process.execPath, [join(root, 'scripts/lib/bare-server.ts')], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(bare);
-  const bareUrl = await new Promise<string>((resolve) => createInterface({ input: bare.stdout! }).once('line', resolve));
+  const bareUrl = await new Promise<string>((resolve) => createInterface({ input: bare.stdout }).once('line', resolve));
 
   const svcUrl = `http://127.0.0.1:${svcPort}`;
   await waitHealthy(`${svcUrl}/healthz`, svc);

@@ -88,6 +88,9 @@ const EnvSchema = z
     FLUSH_LEASE_SECONDS: seconds(120),
     MISSING_PRODUCT_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(6),
     MISSING_PRODUCT_RETRY_SECONDS: seconds(5),
+    /** A read older than the product's newest event by more than this is stale (BigCommerce stamps
+     * follow-up events of one change up to a few seconds later than the change itself). */
+    STALE_READ_TOLERANCE_SECONDS: z.coerce.number().int().min(0).default(10),
     FLUSH_TIMERS: bool(true),
     CATEGORY_RULES_FILE: optionalString,
 
@@ -161,6 +164,7 @@ export interface Config {
     leaseMs: number;
     missingMaxAttempts: number;
     missingRetryMs: number;
+    staleToleranceMs: number;
     timers: boolean;
     rulesFile: string | undefined;
   };
@@ -228,6 +232,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       leaseMs: e.FLUSH_LEASE_SECONDS * 1000,
       missingMaxAttempts: e.MISSING_PRODUCT_MAX_ATTEMPTS,
       missingRetryMs: e.MISSING_PRODUCT_RETRY_SECONDS * 1000,
+      staleToleranceMs: e.STALE_READ_TOLERANCE_SECONDS * 1000,
       timers: e.FLUSH_TIMERS,
       rulesFile: e.CATEGORY_RULES_FILE,
     },

@@ -82,6 +82,7 @@ async function main(): Promise<void> {
       maxWaitMs: config.flush.maxWaitMs,
       missingMaxAttempts: config.flush.missingMaxAttempts,
       missingRetryMs: config.flush.missingRetryMs,
+      staleToleranceMs: config.flush.staleToleranceMs,
       fetchConcurrency: config.bigcommerce.fetchConcurrency,
       maxUrlLength: 2047,
     },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
@@ -20,6 +21,8 @@ export interface FlushSettings {
   maxWaitMs: number;
   missingMaxAttempts: number;
   missingRetryMs: number;
+  /** A read is stale when its date_modified is older than the newest event by more than this. */
+  staleToleranceMs: number;
   fetchConcurrency: number;
   /** Strictly under 2,048 characters by default (the seed's limit). */
   maxUrlLength: number;
@@ -95,7 +98,8 @@ export function createFlusher(deps: FlushDeps) {
   async function flushStore(storeHash: string, mode: FlushMode = 'auto'): Promise<FlushResult> {
     const lease = await deps.leases.tryAcquire(storeHash);
     if (!lease) return { outcome: 'busy' };
-    const log = logger.child({ storeHash });
+    const log = logger.child({ storeHash, flushId: randomUUID().slice(0, 8) });
+    log.debug('flush lease held');
     try {
       const store = await deps.directory.get(storeHash);
       if (!store) return { outcome: 'unknown-store' };
@@ -159,7 +163,7 @@ export function createFlusher(deps: FlushDeps) {
           .filter((p) => {
             const read = byId.get(p.productId);
             const modified = typeof read?.date_modified === 'string' ? parseIsoDateMs(read.date_modified) : undefined;
-            return read && p.newestEventAtMs !== undefined && modified !== undefined && modified < p.newestEventAtMs && p.attempts + 1 < s.missingMaxAttempts;
+            return read && p.newestEventAtMs !== undefined && modified !== undefined && modified < p.newestEventAtMs - s.staleToleranceMs && p.attempts + 1 < s.missingMaxAttempts;
           })
           .map((p) => p.productId),
       );
@@ -198,6 +202,7 @@ export function createFlusher(deps: FlushDeps) {
       log.error({ err }, 'flush failed');
       throw err;
     } finally {
+      log.debug('flush lease released');
       await lease.release();
     }
   }
