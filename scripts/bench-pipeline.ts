@@ -64,7 +64,7 @@ try {
   const storm = await emitStorm({ store, distinctProducts: DISTINCT, targetEvents: EVENTS, duplicateShare: 0.25, deleteFraction: 0.02, staleFraction: 0.05, seed: 21 });
   await until('the storm to be received', async () => (await received()) >= storm.published, 600_000);
   const tail = await emitStaleTail(store, storm.stale, 20_000, 22);
-  store.setFaults({ errorRate: 0.01, burst429: 5 });
+  store.setFaults({ errorRate: 0.01, burst429: 2 });
   const lastReceived = await until('the tail to be received', async () => (await received()) >= storm.published + tail, 120_000);
   const settledAt = await until('settled state', settled, 300_000);
   await sleep(8_000); // our own writes echo back as product/updated: let that round finish too

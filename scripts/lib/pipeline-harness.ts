@@ -92,6 +92,10 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   }
   const proxy = o.instances > 1 ? await startRoundRobinProxy(services.map((s) => s.url)) : undefined;
   const endpoint = `${proxy?.url ?? services[0]!.url}/pubsub/push`;
+  // The first sync of an installed store: bring every product in line with the rules before the storm.
+  const sync = await fetch(`${services[0]!.url}/tasks/full-sync?store=${o.storeHash}`, { method: 'POST' });
+  if (!sync.ok) throw new Error(`first full sync failed: ${sync.status} ${await sync.text()}`);
+  sandbox.resetStats();
   // No retry policy on the emulator (it loses deliveries after an outage when one is set).
   await topic.createSubscription(`${topicName}-push`, { pushConfig: { pushEndpoint: endpoint }, ackDeadlineSeconds: 30 });
 

@@ -8,29 +8,11 @@ import { createFirestoreLeases } from '../../src/flush/flush-lease.ts';
 import { createFlusher, type FlushSettings } from '../../src/flush/flush-store.ts';
 import { parseRuleSet, type RuleSet } from '../../src/rules/rule-set-schema.ts';
 import { createStoreDirectory } from '../../src/stores/store-directory.ts';
+import { RULES_JSON, expectedManaged, managedOf } from '../../scripts/lib/storm.ts';
 
-/** The three rules the acceptance scenarios use. */
-export const RULES: RuleSet = parseRuleSet(
-  {
-    rules: [
-      { name: 'on-sale', categoryId: 50, when: { field: 'sale_price', op: 'gt', value: 0 } },
-      { name: 'low-stock', categoryId: 51, when: { all: [{ field: 'inventory_tracking', op: 'neq', value: 'none' }, { field: 'inventory_level', op: 'lte', value: 5 }] } },
-      { name: 'featured', categoryId: 52, when: { field: 'is_featured', op: 'eq', value: true } },
-    ],
-  },
-  'test',
-);
-export const MANAGED = [50, 51, 52];
-
-/** What RULES say a product's managed categories must be (written independently of the engine). */
-export function expectedManaged(p: { sale_price: number; inventory_tracking: string; inventory_level: number; is_featured: boolean }): number[] {
-  const c: number[] = [];
-  if (p.sale_price > 0) c.push(50);
-  if (p.inventory_tracking !== 'none' && p.inventory_level <= 5) c.push(51);
-  if (p.is_featured) c.push(52);
-  return c;
-}
-export const managedOf = (categories: number[]) => categories.filter((c) => MANAGED.includes(c)).sort((a, b) => a - b);
+/** The three rules the acceptance scenarios use (see scripts/lib/storm.ts). */
+export const RULES: RuleSet = parseRuleSet(RULES_JSON, 'test');
+export { expectedManaged, managedOf };
 
 export function testFlusher(db: Firestore, opts: { apiUrl: string; store: { storeHash: string; accessToken: string }; settings?: Partial<FlushSettings>; clock?: Clock; owner?: string }) {
   const clock = opts.clock ?? systemClock;
