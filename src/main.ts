@@ -17,6 +17,11 @@ import { createTokenCipher } from './stores/token-cipher.ts';
 import { createBigCommerceClient, type BigCommerceClient } from './bigcommerce/client.ts';
 import { createRateLimiterRegistry } from './bigcommerce/rate-limiter.ts';
 import { loadRuleSetFile } from './rules/rule-set-schema.ts';
+import { createStoreRegistry } from './stores/store-registry.ts';
+import { appRoutes } from './stores/app-routes.ts';
+import { desiredWebhooks } from './webhooks/desired-webhooks.ts';
+import { createWebhookReconciler } from './webhooks/reconcile-webhooks.ts';
+import { webhookTaskRoutes } from './webhooks/task-routes.ts';
 import { randomUUID } from 'node:crypto';
 
 async function main(): Promise<void> {
@@ -95,6 +100,36 @@ async function main(): Promise<void> {
     settings: { windowMs: config.flush.windowMs, maxWaitMs: config.flush.maxWaitMs, timers: config.flush.timers },
   });
 
+  // Lifecycle: store registry, webhook reconcile + gap backfill, app install callbacks.
+  const registry = createStoreRegistry({ db, cipher, pending, logger });
+  const reconciler = config.webhooks.topic
+    ? createWebhookReconciler({
+        directory,
+        registry,
+        pending,
+        clientFor,
+        clock: systemClock,
+        logger,
+        settings: { desired: desiredWebhooks({ projectId: config.projectId, topic: config.webhooks.topic, scopes: config.webhooks.scopes }), ownClientId: config.bigcommerce.clientId, backfillSilenceMs: config.webhooks.backfillSilenceMs },
+        onEnqueued: (storeHash) => scheduler.notify(storeHash),
+      })
+    : undefined;
+  if (!reconciler) logger.warn('WEBHOOK_TOPIC is not set: webhook reconcile and install-time webhook registration are off');
+  const { clientId, clientSecret } = config.bigcommerce;
+  const oauth = clientId && clientSecret && cipher ? { clientId, clientSecret, loginUrl: config.bigcommerce.loginUrl, redirectUri: config.bigcommerce.appUrl ? `${config.bigcommerce.appUrl}/auth` : undefined } : undefined;
+  const lifecyclePlugins = [
+    appRoutes({
+      oauth,
+      registry,
+      directory,
+      registerWebhooks: (storeHash) => (reconciler ? reconciler.reconcileStore(storeHash) : Promise.resolve({ outcome: 'off', errors: [] })),
+      firstSync: (storeHash) => scheduler.run(storeHash, 'full'),
+      clock: systemClock,
+      logger,
+    }),
+    ...(reconciler ? [webhookTaskRoutes({ reconciler, allowedEmails: operatorAccounts })] : []),
+  ];
+
   const { server } = await buildApp({
     logger,
     ingest,
@@ -105,9 +140,11 @@ async function main(): Promise<void> {
     maxBodyBytes: config.push.maxBodyBytes,
     onStored: (o) => {
       if (o.productIds.length > 0) scheduler.notify(o.storeHash);
+      // Completes the uninstall the event recorded: forget the token, drop pending (reconcile retries it).
+      if (o.scope === 'store/app/uninstalled') registry.settleUninstall(o.storeHash).catch((err: unknown) => logger.error({ storeHash: o.storeHash, err }, 'uninstall settle failed'));
     },
     statusExtras: () => Promise.resolve({ flush: scheduler.stats() }),
-    plugins: [taskRoutes({ scheduler, directory, allowedEmails: operatorAccounts })],
+    plugins: [taskRoutes({ scheduler, directory, allowedEmails: operatorAccounts }), ...lifecyclePlugins],
   });
 
   let closing = false;

@@ -1,0 +1,167 @@
+// Webhook registration per store, from an operator's terminal:
+//   webhooks list [--store HASH]            what is registered and what a sync would change (changes nothing)
+//   webhooks sync [--store HASH] [--prune]  create / re-activate / de-duplicate, then backfill gaps
+// Env: the service's (GOOGLE_CLOUD_PROJECT, FIRESTORE_EMULATOR_HOST, BIGCOMMERCE_*, TOKEN_ENCRYPTION_KEY,
+// WEBHOOK_TOPIC, WEBHOOK_SCOPES, BACKFILL_SILENCE_HOURS). Backfilled products are queued as pending
+// records; the service's next flush sweep (Scheduler, every minute) processes them.
+import { pino } from 'pino';
+import { loadConfig, type Config } from '../config.ts';
+import { systemClock } from '../clock.ts';
+import { createFirestore } from '../firestore.ts';
+import { createBigCommerceClient } from '../bigcommerce/client.ts';
+import { createRateLimiterRegistry } from '../bigcommerce/rate-limiter.ts';
+import { createFirestorePendingStore } from '../flush/firestore-pending-store.ts';
+import { createStoreDirectory } from '../stores/store-directory.ts';
+import { createStoreRegistry } from '../stores/store-registry.ts';
+import { createTokenCipher } from '../stores/token-cipher.ts';
+import { desiredWebhooks, type DesiredWebhooks } from '../webhooks/desired-webhooks.ts';
+import { planReconcile, isHookActive } from '../webhooks/plan-reconcile.ts';
+import { createWebhookReconciler, type StoreReconcileReport } from '../webhooks/reconcile-webhooks.ts';
+import { CliUsageError, type CliGroup, type CliIo, type CliValues } from './cli.ts';
+
+const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Pads every column but the last; the header is the first row. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/**
+ * `webhooks list`: one row per hook the listing shows, plus one per desired scope with no hook, and
+ * what a sync would do with it (keep, create, reactivate, delete, extraneous, foreign).
+ */
+export function formatHooksTable(reports: readonly StoreReconcileReport[], desired: DesiredWebhooks, ownClientId: string | undefined): string {
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const r of reports) {
+    if (r.outcome !== 'planned') {
+      const why = r.errors.map((e) => `${e.code}: ${e.message}`).join('; ');
+      notes.push(`${r.storeHash}: ${r.outcome}${why ? ` - ${why}` : ''}`);
+      continue;
+    }
+    const plan = planReconcile(r.hooks, desired, { ownClientId });
+    const verdict = new Map<string, string>();
+    for (const a of r.actions) if (a.kind !== 'create') verdict.set(a.id, a.kind === 'delete' ? `delete (${a.reason})` : 'reactivate');
+    for (const h of plan.extraneous) if (!verdict.has(h.id)) verdict.set(h.id, 'extraneous (kept; --prune deletes)');
+    for (const h of plan.foreign) verdict.set(h.id, 'foreign (left alone)');
+    for (const h of r.hooks) {
+      rows.push([r.storeHash, h.id, h.scope, h.destination ?? '-', h.status ?? (isHookActive(h) ? 'ACTIVE' : 'INACTIVE'), h.clientId ?? '-', verdict.get(h.id) ?? 'keep']);
+    }
+    for (const scope of plan.created) rows.push([r.storeHash, '-', scope, desired.destination, 'MISSING', '-', 'create']);
+  }
+  const out = [formatTable(['STORE', 'ID', 'SCOPE', 'DESTINATION', 'STATUS', 'CLIENT', 'SYNC WOULD'], rows)];
+  if (notes.length) out.push('', ...notes);
+  return out.join('\n');
+}
+
+/** `webhooks sync`: one row per store, then every error with its actionable message. */
+export function formatSyncTable(reports: readonly StoreReconcileReport[]): string {
+  const list = (xs: readonly string[]) => (xs.length ? xs.join(',') : '-');
+  const rows = reports.map((r) => [
+    r.storeHash,
+    r.outcome,
+    list(r.created),
+    list(r.reactivated),
+    list(r.deleted.map((d) => `${d.scope}(${d.reason})`)),
+    r.backfill ? `${r.backfill.products} since ${r.backfill.since} (${r.backfill.reason})` : '-',
+    String(r.errors.length),
+  ]);
+  const errors = reports.flatMap((r) => r.errors.map((e) => `${r.storeHash} ${e.action}${e.scope ? ` ${e.scope}` : ''}: ${e.code} - ${e.message}`));
+  const out = [formatTable(['STORE', 'OUTCOME', 'CREATED', 'REACTIVATED', 'DELETED', 'BACKFILL', 'ERRORS'], rows)];
+  if (errors.length) out.push('', 'Errors:', ...errors.map((e) => `  ${e}`));
+  return out.join('\n');
+}
+
+/** The service's wiring, from the environment (push settings do not matter here). */
+function lifecycleFromEnv(env: CliIo['env']) {
+  let config: Config;
+  try {
+    // PUSH_AUTH only concerns the HTTP service; without this the CLI would demand PUSH_AUDIENCE.
+    config = loadConfig({ ...env, PUSH_AUTH: 'none' });
+  } catch (err) {
+    throw new CliUsageError((err as Error).message);
+  }
+  const desired = desiredWebhooks({ projectId: config.projectId, topic: config.webhooks.topic, scopes: config.webhooks.scopes });
+  const logger = pino({ level: env.LOG_LEVEL === undefined ? 'warn' : config.log.level });
+  const db = createFirestore(config);
+  const cipher = config.bigcommerce.tokenEncryptionKey ? createTokenCipher(config.bigcommerce.tokenEncryptionKey) : undefined;
+  const directory = createStoreDirectory({ db, singleStore: config.bigcommerce.singleStore, cipher, logger });
+  const pending = createFirestorePendingStore(db, systemClock);
+  const registry = createStoreRegistry({ db, cipher, pending, logger });
+  const limiters = createRateLimiterRegistry({ clock: systemClock, logger, reserve: config.bigcommerce.rateLimitReserve });
+  const reconciler = createWebhookReconciler({
+    directory,
+    registry,
+    pending,
+    clientFor: (s) =>
+      createBigCommerceClient({
+        apiUrl: config.bigcommerce.apiUrl,
+        storeHash: s.storeHash,
+        accessToken: s.accessToken,
+        logger,
+        requestBudgetMs: config.bigcommerce.requestBudgetMs,
+        rateLimiter: limiters.forStore(s.storeHash),
+      }),
+    clock: systemClock,
+    logger,
+    settings: { desired, ownClientId: config.bigcommerce.clientId, backfillSilenceMs: config.webhooks.backfillSilenceMs },
+  });
+  return { reconciler, desired, ownClientId: config.bigcommerce.clientId, close: () => db.terminate() };
+}
+
+function storeFlag(values: CliValues): string | undefined {
+  const v = values.store;
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !STORE_HASH.test(v)) throw new CliUsageError('--store must be a store hash');
+  return v;
+}
+
+export const webhooksGroup: CliGroup = {
+  name: 'webhooks',
+  summary: 'List and repair the BigCommerce webhooks of every installed store',
+  commands: {
+    list: {
+      summary: 'Show each store’s webhooks and what a sync would change (changes nothing)',
+      flags: { store: { type: 'string' } },
+      flagHelp: ['--store HASH  only this store (default: every active store)'],
+      run: async (values, io) => {
+        const store = storeFlag(values);
+        const lc = lifecycleFromEnv(io.env);
+        try {
+          const reports = store ? [await lc.reconciler.reconcileStore(store, { dryRun: true })] : await lc.reconciler.reconcileAll({ dryRun: true });
+          if (reports.length === 0) {
+            io.out('No active stores.');
+            return 0;
+          }
+          io.out(formatHooksTable(reports, lc.desired, lc.ownClientId));
+          return reports.some((r) => r.outcome !== 'planned') ? 1 : 0;
+        } finally {
+          await lc.close();
+        }
+      },
+    },
+    sync: {
+      summary: 'Create missing, re-activate inactive and delete duplicate webhooks; backfill gaps',
+      flags: { store: { type: 'string' }, prune: { type: 'boolean' } },
+      flagHelp: ['--store HASH  only this store (default: every active store)', '--prune       also delete our hooks whose scope is no longer in WEBHOOK_SCOPES'],
+      run: async (values, io) => {
+        const store = storeFlag(values);
+        const prune = values.prune === true;
+        const lc = lifecycleFromEnv(io.env);
+        try {
+          const reports = store ? [await lc.reconciler.reconcileStore(store, { prune })] : await lc.reconciler.reconcileAll({ prune });
+          if (reports.length === 0) {
+            io.out('No active stores.');
+            return 0;
+          }
+          io.out(formatSyncTable(reports));
+          return reports.some((r) => r.outcome !== 'reconciled' && r.outcome !== 'uninstalled') ? 1 : 0;
+        } finally {
+          await lc.close();
+        }
+      },
+    },
+  },
+};
