@@ -120,7 +120,8 @@ export function createStoreRegistry(deps: { db: Firestore; cipher: TokenCipher |
       const outcome = await deps.db.runTransaction(async (tx) => {
         const d = (await tx.get(ref)).data() ?? {};
         const installedAtMs = ms(d.installedAt);
-        if (opts.issuedAtMs !== undefined && installedAtMs !== undefined && opts.issuedAtMs < installedAtMs) return 'stale' as const;
+        // iat has seconds precision: only a payload issued a full second before the install is stale.
+        if (opts.issuedAtMs !== undefined && installedAtMs !== undefined && opts.issuedAtMs + 1000 <= installedAtMs) return 'stale' as const;
         tx.set(
           ref,
           { storeHash, status: 'uninstalled', uninstalledAt: Timestamp.fromMillis(opts.nowMs), accessTokenEnc: FieldValue.delete(), webhookGapSince: FieldValue.delete() },
