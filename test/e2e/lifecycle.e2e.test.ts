@@ -165,12 +165,16 @@ describe('lifecycle end to end', () => {
     expect((await storeDoc(A))?.status).toBe('active');
     expect((await pending.load(A)).map((p) => p.productId)).toEqual(expect.arrayContaining([1, 2, 3]));
 
-    storeA.uninstall(); // BigCommerce: store/app/uninstalled event, hooks deleted, token revoked
+    // BigCommerce: store/app/uninstalled event (through the still active hooks), hooks deleted, token revoked.
+    // The event path alone stops the store and forgets its token.
+    storeA.uninstall();
+    await expect.poll(async () => (await storeDoc(A))?.status as string | undefined, { timeout: 30_000 }).toBe('uninstalled');
+    await expect.poll(async () => (await storeDoc(A))?.accessTokenEnc as string | undefined, { timeout: 30_000 }).toBeUndefined();
+    await expect.poll(async () => (await pending.load(A)).length, { timeout: 30_000 }).toBe(0);
+    // Then the /uninstall callback (idempotent).
     const res = await fetch(`${service.url}/uninstall?signed_payload_jwt=${await sandbox.signedPayload(A)}`);
     expect(res.status).toBe(200);
-    await expect.poll(async () => (await storeDoc(A))?.status, { timeout: 30_000 }).toBe('uninstalled');
-    await expect.poll(async () => (await storeDoc(A))?.accessTokenEnc, { timeout: 30_000 }).toBeUndefined();
-    expect(await pending.load(A)).toEqual([]);
+    expect(await res.json()).toEqual({ ok: true, outcome: 'uninstalled' });
 
     sandbox.resetStats();
     storeA.emitEvent('store/product/updated', { type: 'product', id: 5 }); // nowhere to go: no hooks left
