@@ -122,7 +122,7 @@ async function main(): Promise<void> {
       oauth,
       registry,
       directory,
-      registerWebhooks: (storeHash) => (reconciler ? reconciler.reconcileStore(storeHash) : Promise.resolve({ outcome: 'off', errors: [] })),
+      registerWebhooks: (storeHash) => (reconciler ? reconciler.reconcileStore(storeHash) : Promise.resolve({ outcome: 'off', errors: [{ code: 'WEBHOOK_CONFIG_INVALID', message: 'WEBHOOK_TOPIC is not set' }] })),
       firstSync: (storeHash) => scheduler.run(storeHash, 'full'),
       clock: systemClock,
       logger,
