@@ -61,7 +61,7 @@ describe('FirestoreEventStore.record', () => {
 
   it('keeps the newest event time of a product whatever order its events arrive in', async () => {
     const at = (created_at: number, hash: string) =>
-      planEventWrites({ scope: 'store/product/updated', producer: 'stores/s1', hash, created_at, data: { type: 'product', id: 21 } } as BigCommerceEvent, {
+      planEventWrites({ scope: 'store/product/updated', producer: 'stores/s1', hash, created_at, data: { type: 'product', id: 21 } }, {
         storeHash: 's1', hash, messageId: hash, publishTime: undefined, nowMs: 1_000, dedupeTtlMs: HOUR,
       });
     await store.record(at(1_700_000_050, 'late'));
