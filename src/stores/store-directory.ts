@@ -68,9 +68,15 @@ export function createStoreDirectory(opts: StoreDirectoryOptions): StoreDirector
           ruleSet = undefined;
         }
       }
+      // An uninstall event older than the latest install is stale (a reinstall came after it): the
+      // ingest batch marks the store unconditionally and settleUninstall reverts it; until then the
+      // store is treated as active so its work is not dropped.
+      const installedAtMs = d.installedAt instanceof Timestamp ? d.installedAt.toMillis() : undefined;
+      const staleUninstall =
+        typeof d.uninstallEventCreatedAt === 'number' && installedAtMs !== undefined && (d.uninstallEventCreatedAt + 1) * 1000 <= installedAtMs;
       return {
         storeHash,
-        status: d.status === 'uninstalled' ? 'uninstalled' : 'active',
+        status: d.status === 'uninstalled' && !staleUninstall ? 'uninstalled' : 'active',
         accessToken,
         ruleSet,
         catalogTotal: typeof d.catalogTotal === 'number' ? d.catalogTotal : undefined,

@@ -1,4 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { Timestamp } from '@google-cloud/firestore';
+import { createStoreDirectory } from '../../src/stores/store-directory.ts';
 import { createFirestorePendingStore } from '../../src/flush/firestore-pending-store.ts';
 import { createFirestoreLeases } from '../../src/flush/flush-lease.ts';
 import { createFirestoreEventStore } from '../../src/events/firestore-event-store.ts';
@@ -104,5 +106,18 @@ describe('Firestore flush lease', () => {
     await taken!.release();
     await held!.release(); // the old holder's release must not delete the new holder's lease
     expect((await db.collection(COLLECTIONS.leases).doc('s2').get()).exists).toBe(false);
+  });
+});
+
+describe('StoreDirectory status', () => {
+  it('ignores an uninstall event older than the latest install (reinstalled meanwhile)', async () => {
+    const directory = createStoreDirectory({ db });
+    const installedAt = Timestamp.fromMillis(1_700_000_100_000);
+    await db.collection(COLLECTIONS.stores).doc('re').set({ status: 'uninstalled', installedAt, uninstallEventCreatedAt: 1_700_000_050 });
+    expect((await directory.get('re'))?.status).toBe('active');
+    await db.collection(COLLECTIONS.stores).doc('gone').set({ status: 'uninstalled', installedAt, uninstallEventCreatedAt: 1_700_000_200 });
+    expect((await directory.get('gone'))?.status).toBe('uninstalled');
+    await db.collection(COLLECTIONS.stores).doc('plain').set({ status: 'uninstalled' });
+    expect((await directory.get('plain'))?.status).toBe('uninstalled');
   });
 });
