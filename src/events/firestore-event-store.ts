@@ -1,10 +1,23 @@
-import { FieldValue, Timestamp, type Firestore } from '@google-cloud/firestore';
+import { FieldValue, Timestamp, type CollectionReference, type Firestore } from '@google-cloud/firestore';
 import { GrpcStatus, grpcCode } from '../errors.ts';
 import { COLLECTIONS } from './collections.ts';
 import type { EventStore, Rejection } from './event-store.ts';
 import type { EventPlan } from './plan-event-writes.ts';
 
 export const pendingDocId = (storeHash: string, productId: number) => `${storeHash}_${productId}`;
+
+/** Store hashes present in a collection, by skip-scan: one indexed read per store, not per document. */
+export async function distinctStoreHashes(collection: CollectionReference): Promise<string[]> {
+  const hashes: string[] = [];
+  for (;;) {
+    let q = collection.orderBy('storeHash').select('storeHash').limit(1);
+    const last = hashes.at(-1);
+    if (last !== undefined) q = q.where('storeHash', '>', last);
+    const doc = (await q.get()).docs[0];
+    if (!doc) return hashes;
+    hashes.push(doc.get('storeHash') as string);
+  }
+}
 
 /** Firestore adapter of EventStore. See plan-event-writes.ts for the atomicity contract. */
 export function createFirestoreEventStore(db: Firestore): EventStore {
@@ -80,18 +93,9 @@ export function createFirestoreEventStore(db: Firestore): EventStore {
     },
 
     async pendingCounts() {
-      // Skip-scan over distinct store hashes (one read per store), then a count per store.
       const counts: Record<string, number> = {};
-      let last: string | undefined;
-      for (;;) {
-        let q = pending.orderBy('storeHash').select('storeHash').limit(1);
-        if (last !== undefined) q = q.where('storeHash', '>', last);
-        const snap = await q.get();
-        const doc = snap.docs[0];
-        if (!doc) break;
-        last = doc.get('storeHash') as string;
-        const agg = await pending.where('storeHash', '==', last).count().get();
-        counts[last] = agg.data().count;
+      for (const storeHash of await distinctStoreHashes(pending)) {
+        counts[storeHash] = (await pending.where('storeHash', '==', storeHash).count().get()).data().count;
       }
       return counts;
     },

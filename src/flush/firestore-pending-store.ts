@@ -1,7 +1,7 @@
 import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore, type Precondition } from '@google-cloud/firestore';
 import { GrpcStatus, grpcCode } from '../errors.ts';
 import { COLLECTIONS } from '../events/collections.ts';
-import { pendingDocId } from '../events/firestore-event-store.ts';
+import { distinctStoreHashes, pendingDocId } from '../events/firestore-event-store.ts';
 import type { PendingStore } from './pending-store.ts';
 import type { PendingProduct } from './readiness.ts';
 
@@ -57,18 +57,7 @@ export function createFirestorePendingStore(db: Firestore, clock: { now(): numbe
   const pre = (version: string): Precondition => ({ lastUpdateTime: timestampOf(version) });
 
   return {
-    async stores() {
-      const hashes: string[] = [];
-      let last: string | undefined;
-      for (;;) {
-        let q = pending.orderBy('storeHash').select('storeHash').limit(1);
-        if (last !== undefined) q = q.where('storeHash', '>', last);
-        const doc = (await q.get()).docs[0];
-        if (!doc) return hashes;
-        last = doc.get('storeHash') as string;
-        hashes.push(last);
-      }
-    },
+    stores: () => distinctStoreHashes(pending),
 
     async load(storeHash) {
       const snap = await pending.where('storeHash', '==', storeHash).get();
