@@ -19,6 +19,8 @@ beforeAll(async () => {
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   db = new Firestore({ projectId: 'demo-outage', host: emulator.host, ssl: false });
   app = await testApp(db, { storeBudgetMs: BUDGET_MS });
+  // A fresh emulator JVM answers its first commits slowly on a busy machine: warm it outside the budget.
+  await db.collection('warmup').doc('w').set({ at: Date.now() });
 });
 afterAll(async () => {
   await app.server.close();
@@ -31,7 +33,9 @@ const push = (body: unknown) => app.server.inject({ method: 'POST', url: '/pubsu
 
 describe('Firestore outage', () => {
   it('answers 503 within the budget while Firestore is down, and 204 once it is back', async () => {
-    expect((await push(wrappedPush(productEvent('o', 1)))).statusCode).toBe(204);
+    const first = wrappedPush(productEvent('o', 1));
+    await expect.poll(async () => (await push(first)).statusCode, { timeout: 15_000, interval: 100 }).toBe(204);
+    const unavailableBefore = app.counters.unavailable;
 
     await stopEmulatorAndWait(emulator);
     const message = wrappedPush(productEvent('o', 2));
@@ -40,7 +44,7 @@ describe('Firestore outage', () => {
     const elapsed = Date.now() - started;
     expect(down.statusCode).toBe(503);
     expect(elapsed).toBeLessThan(BUDGET_MS + 1_000);
-    expect(app.counters.unavailable).toBe(1);
+    expect(app.counters.unavailable).toBe(unavailableBefore + 1);
 
     emulator = await startEmulator('firestore', { port: emulator.port });
     // Pub/Sub would redeliver the same message: poll with it until the client has reconnected.
