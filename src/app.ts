@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { traceIdFromHeaders } from './logger.ts';
+import { traceBindings, traceIdFromHeaders } from './logger.ts';
 import type { EventStore } from './events/event-store.ts';
 import type { PushAuthenticator } from './ingest/push-auth.ts';
 import { pushRoute, type IngestCounters } from './ingest/push-route.ts';
@@ -13,6 +13,8 @@ export type Guard = (allowedEmails: readonly string[]) => (request: FastifyReque
 
 export interface AppDeps {
   logger: FastifyBaseLogger;
+  /** Project of the Cloud Trace ids attached to request logs. */
+  projectId: string;
   ingest: Ingest;
   eventStore: EventStore;
   authenticator: PushAuthenticator;
@@ -44,7 +46,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return503OnClosing: true,
     childLoggerFactory: (logger, bindings, opts, raw) => {
       const traceId = traceIdFromHeaders(raw.headers);
-      return logger.child(traceId ? { ...bindings, trace_id: traceId } : bindings, opts);
+      return logger.child(traceId ? { ...bindings, ...traceBindings(deps.projectId, traceId) } : bindings, opts);
     },
   });
 

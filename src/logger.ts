@@ -63,6 +63,14 @@ export function createLogger(cfg: LoggerConfig): Logger {
 }
 
 /**
+ * Log bindings that put a request's lines under its trace in Cloud Logging. The field is written in
+ * its final form: Google's pino config rewrites `trace_id` in log calls but not in child bindings.
+ */
+export function traceBindings(projectId: string, traceId: string): Record<string, string> {
+  return { 'logging.googleapis.com/trace': `projects/${projectId}/traces/${traceId}` };
+}
+
+/**
  * Trace id of a request from `X-Cloud-Trace-Context` (`TRACE/SPAN;o=1`) or W3C `traceparent`
  * (`00-TRACE-SPAN-FLAGS`), for log correlation with Cloud Run's request log.
  */

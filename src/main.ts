@@ -132,6 +132,7 @@ async function main(): Promise<void> {
 
   const { server } = await buildApp({
     logger,
+    projectId: config.projectId,
     ingest,
     eventStore,
     authenticator,

@@ -15,6 +15,7 @@ export async function testApp(db: Firestore, opts: { auth?: PushAuthOptions; sto
   const ingest = createIngest({ store: eventStore, clock: systemClock, dedupeTtlMs: 72 * 3_600_000, storeBudgetMs: opts.storeBudgetMs ?? 5_000 });
   return buildApp({
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    projectId: 'demo',
     ingest,
     eventStore,
     authenticator: createPushAuthenticator(opts.auth ?? { mode: 'none', audience: undefined }),

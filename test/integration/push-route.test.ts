@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { COLLECTIONS } from '../../src/events/collections.ts';
 import { pendingDocId } from '../../src/events/firestore-event-store.ts';
@@ -147,5 +149,23 @@ describe('POST /pubsub/push with auth on', () => {
     const res = await oidc.server.inject({ method: 'GET', url: '/status', headers: { authorization: `Bearer ${await mintToken({ aud: AUD, email: SCHEDULER_SA })}` } });
     expect(res.statusCode).toBe(200);
     expect((await oidc.server.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+});
+
+describe('request logs', () => {
+  it('carry the Cloud Trace id of the request (X-Cloud-Trace-Context) in the Cloud Logging field', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) });
+    const app = await testApp(db, { extra: { logger: pino({ level: 'info' }, sink), projectId: 'proj-x' } });
+    const res = await app.server.inject({
+      method: 'POST',
+      url: '/pubsub/push',
+      payload: JSON.stringify(wrappedPush({ hello: 'not a webhook' })),
+      headers: { 'content-type': 'application/json', 'x-cloud-trace-context': '4bf92f3577b34da6a3ce929d0e0e4736/1;o=1' },
+    });
+    expect(res.statusCode).toBe(204);
+    const rejected = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'event rejected');
+    expect(rejected?.['logging.googleapis.com/trace']).toBe('projects/proj-x/traces/4bf92f3577b34da6a3ce929d0e0e4736');
+    await app.server.close();
   });
 });
