@@ -4,6 +4,9 @@ import { startSandbox, type Sandbox, type SandboxStore } from '../../src/sandbox
 import { COLLECTIONS } from '../../src/events/collections.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 import { expectedManaged, managedOf, testFlusher } from '../helpers/flush.ts';
+import { createFlushScheduler } from '../../src/flush/flush-scheduler.ts';
+import { systemClock } from '../../src/clock.ts';
+import { pino } from 'pino';
 
 const { db, reset } = testFirestore('demo-flush');
 let sandbox: Sandbox;
@@ -178,5 +181,23 @@ describe('flushStore', () => {
     await db.collection(COLLECTIONS.stores).doc(hash).set({ status: 'uninstalled' }, { merge: true });
     expect(await flusher.flushStore(hash)).toEqual({ outcome: 'uninstalled', dropped: 3 });
     expect(sandbox.stats(hash).requests).toBe(0);
+  });
+
+  it('on shutdown takes no new work and lets the running flush finish and release its lease', async () => {
+    const { store, hash, token } = newStore({ products: 10 });
+    store.setFaults({ latencyMs: 400 });
+    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const scheduler = createFlushScheduler({ flusher, pending, clock: systemClock, logger: pino({ level: 'silent' }), settings: { windowMs: 0, maxWaitMs: 0, timers: true } });
+    await pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
+    const running = scheduler.run(hash);
+    await new Promise((r) => setTimeout(r, 100));
+    const stopped = scheduler.stop();
+    expect(await scheduler.run(hash)).toEqual({ outcome: 'busy' }); // no new work once stopping
+    scheduler.notify(hash); // and no timers either
+    expect(scheduler.stats().timers).toBe(0);
+    expect(await running).toMatchObject({ outcome: 'flushed', completed: 3 });
+    await stopped;
+    expect((await db.collection(COLLECTIONS.leases).doc(hash).get()).exists).toBe(false);
+    expect(await pending.load(hash)).toEqual([]);
   });
 });
