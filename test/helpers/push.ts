@@ -1,14 +1,9 @@
 // Builders for BigCommerce webhook bodies and Pub/Sub push requests, as production sends them.
 import { createHash } from 'node:crypto';
+import type { EventBody } from '../../src/sandbox/index.ts';
 
-export interface WebhookBody {
-  scope: string;
-  store_id: string;
-  producer: string;
-  hash: string;
-  created_at: number;
-  data: Record<string, unknown>;
-}
+/** The documented webhook body (reference §2.1), as the sandbox also publishes it. */
+export type WebhookBody = EventBody;
 
 let seq = 0;
 export function webhook(storeHash: string, scope: string, data: Record<string, unknown>, overrides: Partial<WebhookBody> = {}): WebhookBody {
