@@ -8,7 +8,7 @@ import { PubSub } from '@google-cloud/pubsub';
 import { startEmulator, stopEmulatorAndWait } from './lib/emulators.ts';
 import { startPipeline, type Pipeline } from './lib/pipeline-harness.ts';
 import { emitStaleTail, emitStorm, managedOf } from './lib/storm.ts';
-import { chunkIds } from '../src/flush/chunk-ids.ts';
+import { chunkIds } from '../src/bigcommerce/chunk-ids.ts';
 import { PRODUCTS_BY_IDS_PREFIX, productsByIdsSuffix } from '../src/bigcommerce/catalog-paths.ts';
 import { productFetchOptions } from '../src/rules/required-fields.ts';
 import { parseRuleSet } from '../src/rules/rule-set-schema.ts';

@@ -7,10 +7,10 @@
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../config.ts';
 import { systemClock } from '../clock.ts';
-import { createFirestore } from '../firestore.ts';
+import { createFirestore } from '../firestore/create-firestore.ts';
 import { createBigCommerceClient } from '../bigcommerce/client.ts';
 import { createRateLimiterRegistry } from '../bigcommerce/rate-limiter.ts';
-import { createFirestorePendingStore } from '../flush/firestore-pending-store.ts';
+import { createFirestorePendingStore } from '../events/firestore-pending-store.ts';
 import { createStoreDirectory } from '../stores/store-directory.ts';
 import { createStoreRegistry } from '../stores/store-registry.ts';
 import { createTokenCipher } from '../stores/token-cipher.ts';

@@ -1,6 +1,6 @@
 import { FieldValue, Timestamp, type CollectionReference, type Firestore } from '@google-cloud/firestore';
 import { GrpcStatus, grpcCode } from '../errors.ts';
-import { COLLECTIONS } from './collections.ts';
+import { COLLECTIONS } from '../firestore/collections.ts';
 import type { EventStore, Rejection } from './event-store.ts';
 import type { EventPlan } from './plan-event-writes.ts';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isProductDelete, productIdsOf, type BigCommerceEvent } from '../ingest/bigcommerce-event.ts';
+import { isProductDelete, productIdsOf, type BigCommerceEvent } from '../bigcommerce/webhook-event.ts';
 
 /**
  * What one accepted event changes, decided without touching Firestore. The adapter commits all of it

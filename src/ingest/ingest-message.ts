@@ -3,7 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { planEventWrites } from '../events/plan-event-writes.ts';
 import { parsePushRequest } from './push-envelope.ts';
-import { parseBigCommerceEvent } from './bigcommerce-event.ts';
+import { parseBigCommerceEvent } from '../bigcommerce/webhook-event.ts';
 
 /** Everything the push route can conclude about one request. */
 export type IngestOutcome =

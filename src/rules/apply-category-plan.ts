@@ -1,5 +1,5 @@
 import { AppError } from '../errors.ts';
-import { buildIdInQuery, chunkIds, DEFAULT_MAX_URL_LENGTH } from '../flush/chunk-ids.ts';
+import { buildIdInQuery, chunkIds, DEFAULT_MAX_URL_LENGTH } from '../bigcommerce/chunk-ids.ts';
 import type { CategoryPlan } from './plan-category-changes.ts';
 
 /** The two category-assignment calls (reference §4.5); the BigCommerce client implements them. */

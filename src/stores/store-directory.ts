@@ -1,5 +1,5 @@
 import { Timestamp, type Firestore } from '@google-cloud/firestore';
-import { COLLECTIONS } from '../events/collections.ts';
+import { COLLECTIONS } from '../firestore/collections.ts';
 import type { Logger } from '../logger.ts';
 import { parseRuleSet, type RuleSet } from '../rules/rule-set-schema.ts';
 import type { TokenCipher } from './token-cipher.ts';

@@ -1,7 +1,7 @@
 import { FieldValue, Timestamp, type DocumentData, type Firestore } from '@google-cloud/firestore';
-import { COLLECTIONS } from '../events/collections.ts';
+import { COLLECTIONS } from '../firestore/collections.ts';
 import { AppError } from '../errors.ts';
-import type { PendingStore } from '../flush/pending-store.ts';
+import type { PendingStore } from '../events/pending-store.ts';
 import type { Logger } from '../logger.ts';
 import type { StoreStatus } from './store-directory.ts';
 import type { TokenCipher } from './token-cipher.ts';

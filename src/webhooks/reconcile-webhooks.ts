@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { BigCommerceClient } from '../bigcommerce/client.ts';
 import type { Clock } from '../clock.ts';
 import { AppError, isAppError } from '../errors.ts';
-import type { PendingStore } from '../flush/pending-store.ts';
+import type { PendingStore } from '../events/pending-store.ts';
 import type { Logger } from '../logger.ts';
 import type { StoreContext, StoreDirectory } from '../stores/store-directory.ts';
 import type { StoreRegistry } from '../stores/store-registry.ts';

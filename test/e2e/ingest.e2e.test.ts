@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import { markerId } from '../../src/events/plan-event-writes.ts';
-import { COLLECTIONS } from '../../src/events/collections.ts';
+import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 import { startService, type ServiceProcess } from '../helpers/service.ts';
 import { productEvent, webhook, type WebhookBody } from '../helpers/push.ts';

@@ -1,9 +1,9 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { Timestamp } from '@google-cloud/firestore';
 import { createFirestoreEventStore, pendingDocId } from '../../src/events/firestore-event-store.ts';
-import { COLLECTIONS } from '../../src/events/collections.ts';
+import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { planEventWrites } from '../../src/events/plan-event-writes.ts';
-import type { BigCommerceEvent } from '../../src/ingest/bigcommerce-event.ts';
+import type { BigCommerceEvent } from '../../src/bigcommerce/webhook-event.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 
 const { db, reset } = testFirestore('demo-event-store');

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { COLLECTIONS } from '../../src/events/collections.ts';
+import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { pendingDocId } from '../../src/events/firestore-event-store.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 import { testApp, PUSH_SA, SCHEDULER_SA } from '../helpers/app.ts';

@@ -3,12 +3,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import { createFlushScheduler } from '../../src/flush/flush-scheduler.ts';
-import { taskRoutes } from '../../src/flush/task-routes.ts';
+import { createFlushScheduler } from '../../src/category-sync/sync-scheduler.ts';
+import { taskRoutes } from '../../src/category-sync/task-routes.ts';
 import { systemClock } from '../../src/clock.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 import { testApp, PUSH_SA, SCHEDULER_SA } from '../helpers/app.ts';
-import { expectedManaged, managedOf, testFlusher } from '../helpers/flush.ts';
+import { expectedManaged, managedOf, testFlusher } from '../helpers/category-sync.ts';
 import { mintToken, startCertsServer } from '../helpers/oidc.ts';
 
 const AUD = 'https://svc.example.run.app';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from 'v
 import { PubSub } from '@google-cloud/pubsub';
 import { Timestamp } from '@google-cloud/firestore';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
-import { COLLECTIONS } from '../../../src/events/collections.ts';
+import { COLLECTIONS } from '../../../src/firestore/collections.ts';
 import { systemClock } from '../../../src/clock.ts';
 import { appRoutes, type OAuthSettings } from '../../../src/stores/app-routes.ts';
 import { testFirestore } from '../../helpers/firestore.ts';

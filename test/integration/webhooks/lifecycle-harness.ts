@@ -6,14 +6,14 @@ import { pino } from 'pino';
 import { systemClock, type Clock } from '../../../src/clock.ts';
 import { createBigCommerceClient } from '../../../src/bigcommerce/client.ts';
 import { createRateLimiterRegistry } from '../../../src/bigcommerce/rate-limiter.ts';
-import { createFirestorePendingStore } from '../../../src/flush/firestore-pending-store.ts';
+import { createFirestorePendingStore } from '../../../src/events/firestore-pending-store.ts';
 import { createStoreDirectory } from '../../../src/stores/store-directory.ts';
 import { createStoreRegistry } from '../../../src/stores/store-registry.ts';
 import { createTokenCipher } from '../../../src/stores/token-cipher.ts';
 import { desiredWebhooks } from '../../../src/webhooks/desired-webhooks.ts';
 import { createWebhookReconciler } from '../../../src/webhooks/reconcile-webhooks.ts';
 import { DEFAULT_WEBHOOK_SCOPES } from '../../../src/config.ts';
-import { RULES } from '../../helpers/flush.ts';
+import { RULES } from '../../helpers/category-sync.ts';
 
 export const TEST_KEY = randomBytes(32);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { markerId, planEventWrites, scopeMatches } from '../../../src/events/plan-event-writes.ts';
-import type { BigCommerceEvent } from '../../../src/ingest/bigcommerce-event.ts';
+import type { BigCommerceEvent } from '../../../src/bigcommerce/webhook-event.ts';
 
 const ctx = { storeHash: 's1', hash: 'h1', messageId: 'm1', publishTime: 'p', nowMs: 1_000_000, dedupeTtlMs: 72 * 3_600_000 };
 const ev = (scope: string, data: Record<string, unknown>, created_at = 1_700_000_000) =>

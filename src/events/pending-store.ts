@@ -1,4 +1,4 @@
-import type { PendingProduct } from './readiness.ts';
+import type { PendingProduct } from '../category-sync/readiness.ts';
 
 export interface Deferral {
   productId: number;

@@ -1,10 +1,10 @@
 // The flusher against the BigCommerce sandbox over real HTTP and the Firestore emulator.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxStore } from '../../src/sandbox/index.ts';
-import { COLLECTIONS } from '../../src/events/collections.ts';
+import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { testFirestore } from '../helpers/firestore.ts';
-import { expectedManaged, managedOf, testFlusher } from '../helpers/flush.ts';
-import { createFlushScheduler } from '../../src/flush/flush-scheduler.ts';
+import { expectedManaged, managedOf, testFlusher } from '../helpers/category-sync.ts';
+import { createFlushScheduler } from '../../src/category-sync/sync-scheduler.ts';
 import { systemClock } from '../../src/clock.ts';
 import { pino } from 'pino';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flushReadiness, missingRetryDelayMs, type PendingProduct } from '../../../src/flush/readiness.ts';
+import { flushReadiness, missingRetryDelayMs, type PendingProduct } from '../../../src/category-sync/readiness.ts';
 
 const S = { windowMs: 10_000, maxWaitMs: 60_000 };
 const p = (productId: number, lastSeenAtMs: number, waitingSinceMs = lastSeenAtMs, extra: Partial<PendingProduct> = {}): PendingProduct => ({

@@ -1,8 +1,8 @@
 import pLimit from 'p-limit';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
-import type { PendingStore } from './pending-store.ts';
-import type { FlushMode, FlushResult, Flusher } from './flush-store.ts';
+import type { PendingStore } from '../events/pending-store.ts';
+import type { FlushMode, FlushResult, Flusher } from './sync-store.ts';
 
 export interface SchedulerSettings {
   windowMs: number;

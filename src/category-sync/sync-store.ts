@@ -10,10 +10,10 @@ import { parseIsoDateMs } from '../rules/parse-iso-date.ts';
 import { planCategoryChanges, type ProductState } from '../rules/plan-category-changes.ts';
 import { applyCategoryPlan, type ApplyCategoryPlanResult } from '../rules/apply-category-plan.ts';
 import type { StoreContext, StoreDirectory } from '../stores/store-directory.ts';
-import { chunkIds } from './chunk-ids.ts';
+import { chunkIds } from '../bigcommerce/chunk-ids.ts';
 import { planFetch, FULL_SYNC_PAGE_SIZE } from './plan-fetch.ts';
-import type { LeaseManager } from './flush-lease.ts';
-import type { PendingStore } from './pending-store.ts';
+import type { LeaseManager } from './sync-lease.ts';
+import type { PendingStore } from '../events/pending-store.ts';
 import { flushReadiness, missingRetryDelayMs, type PendingProduct } from './readiness.ts';
 
 export interface FlushSettings {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildIdInQuery, chunkIds, maxIdsPerRequest, type ChunkIdsOptions } from '../../../src/flush/chunk-ids.ts';
+import { buildIdInQuery, chunkIds, maxIdsPerRequest, type ChunkIdsOptions } from '../../../src/bigcommerce/chunk-ids.ts';
 import { createBigCommerceClient } from '../../../src/bigcommerce/client.ts';
 import { PRODUCTS_BY_IDS_PREFIX, productsByIdsPath, productsByIdsSuffix } from '../../../src/bigcommerce/catalog-paths.ts';
 import { isAppError } from '../../../src/errors.ts';

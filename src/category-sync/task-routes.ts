@@ -1,7 +1,7 @@
 import type { RoutePlugin } from '../app.ts';
 import type { StoreDirectory } from '../stores/store-directory.ts';
-import type { FlushScheduler } from './flush-scheduler.ts';
-import type { FlushResult } from './flush-store.ts';
+import type { FlushScheduler } from './sync-scheduler.ts';
+import type { FlushResult } from './sync-store.ts';
 
 const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
 

@@ -1,5 +1,5 @@
 import { Firestore } from '@google-cloud/firestore';
-import type { Config } from './config.ts';
+import type { Config } from '../config.ts';
 
 /** One Firestore client for the process. With FIRESTORE_EMULATOR_HOST the SDK talks plain gRPC to it. */
 export function createFirestore(config: Pick<Config, 'projectId' | 'firestoreDatabaseId' | 'emulators'>): Firestore {

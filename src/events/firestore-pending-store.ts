@@ -1,9 +1,9 @@
 import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore, type Precondition } from '@google-cloud/firestore';
 import { GrpcStatus, grpcCode } from '../errors.ts';
-import { COLLECTIONS } from '../events/collections.ts';
-import { distinctStoreHashes, pendingDocId } from '../events/firestore-event-store.ts';
+import { COLLECTIONS } from '../firestore/collections.ts';
+import { distinctStoreHashes, pendingDocId } from './firestore-event-store.ts';
 import type { PendingStore } from './pending-store.ts';
-import type { PendingProduct } from './readiness.ts';
+import type { PendingProduct } from '../category-sync/readiness.ts';
 
 const GIVEN_UP_TTL_MS = 30 * 24 * 3_600_000;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBigCommerceEvent, productIdsOf, type BigCommerceEvent } from '../../../src/ingest/bigcommerce-event.ts';
+import { parseBigCommerceEvent, productIdsOf, type BigCommerceEvent } from '../../../src/bigcommerce/webhook-event.ts';
 
 const bytes = (o: unknown) => Buffer.from(JSON.stringify(o));
 const base = { scope: 'store/product/updated', store_id: '1001', producer: 'stores/abc123', hash: 'a'.repeat(40), created_at: 1_700_000_000, data: { type: 'product', id: 5 } };

@@ -1,13 +1,13 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { Timestamp } from '@google-cloud/firestore';
 import { createStoreDirectory } from '../../src/stores/store-directory.ts';
-import { createFirestorePendingStore } from '../../src/flush/firestore-pending-store.ts';
-import { createFirestoreLeases } from '../../src/flush/flush-lease.ts';
+import { createFirestorePendingStore } from '../../src/events/firestore-pending-store.ts';
+import { createFirestoreLeases } from '../../src/category-sync/sync-lease.ts';
 import { createFirestoreEventStore } from '../../src/events/firestore-event-store.ts';
 import { planEventWrites } from '../../src/events/plan-event-writes.ts';
-import { COLLECTIONS } from '../../src/events/collections.ts';
+import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { systemClock, ManualClock } from '../../src/clock.ts';
-import type { BigCommerceEvent } from '../../src/ingest/bigcommerce-event.ts';
+import type { BigCommerceEvent } from '../../src/bigcommerce/webhook-event.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 
 const { db, reset } = testFirestore('demo-flush-firestore');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planFetch } from '../../../src/flush/plan-fetch.ts';
-import { chunkIds, maxIdsPerRequest } from '../../../src/flush/chunk-ids.ts';
+import { planFetch } from '../../../src/category-sync/plan-fetch.ts';
+import { chunkIds, maxIdsPerRequest } from '../../../src/bigcommerce/chunk-ids.ts';
 import { AppError } from '../../../src/errors.ts';
 
 /** A chunker stand-in with a fixed chunk size, so call counts are easy to read in the table. */

@@ -1,6 +1,6 @@
 import { Timestamp, type Firestore } from '@google-cloud/firestore';
 import { GrpcStatus, grpcCode } from '../errors.ts';
-import { COLLECTIONS } from '../events/collections.ts';
+import { COLLECTIONS } from '../firestore/collections.ts';
 import type { Clock } from '../clock.ts';
 
 /**
