@@ -85,7 +85,10 @@ const EnvSchema = z
     // Flush
     DEBOUNCE_WINDOW_SECONDS: seconds(10),
     DEBOUNCE_MAX_WAIT_SECONDS: seconds(60),
-    FLUSH_LEASE_SECONDS: seconds(120),
+    /** A crashed syncer's store is free again after this; the holder renews every third of it (heartbeat). */
+    FLUSH_LEASE_SECONDS: seconds(30),
+    /** Store syncs running at once in one instance (the fair scheduler's slots). */
+    FLUSH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     MISSING_PRODUCT_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(6),
     MISSING_PRODUCT_RETRY_SECONDS: seconds(5),
     /** A read older than the product's newest event by more than this is stale (BigCommerce stamps
@@ -162,6 +165,7 @@ export interface Config {
     windowMs: number;
     maxWaitMs: number;
     leaseMs: number;
+    concurrency: number;
     missingMaxAttempts: number;
     missingRetryMs: number;
     staleToleranceMs: number;
@@ -230,6 +234,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       windowMs: e.DEBOUNCE_WINDOW_SECONDS * 1000,
       maxWaitMs: e.DEBOUNCE_MAX_WAIT_SECONDS * 1000,
       leaseMs: e.FLUSH_LEASE_SECONDS * 1000,
+      concurrency: e.FLUSH_CONCURRENCY,
       missingMaxAttempts: e.MISSING_PRODUCT_MAX_ATTEMPTS,
       missingRetryMs: e.MISSING_PRODUCT_RETRY_SECONDS * 1000,
       staleToleranceMs: e.STALE_READ_TOLERANCE_SECONDS * 1000,

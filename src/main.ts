@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     pending,
     clock: systemClock,
     logger,
-    settings: { windowMs: config.flush.windowMs, maxWaitMs: config.flush.maxWaitMs, timers: config.flush.timers },
+    settings: { windowMs: config.flush.windowMs, maxWaitMs: config.flush.maxWaitMs, timers: config.flush.timers, concurrency: config.flush.concurrency },
   });
 
   // Lifecycle: store registry, webhook reconcile + gap backfill, app install callbacks.
