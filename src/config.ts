@@ -94,6 +94,8 @@ const EnvSchema = z
     /** A read older than the product's newest event by more than this is stale (BigCommerce stamps
      * follow-up events of one change up to a few seconds later than the change itself). */
     STALE_READ_TOLERANCE_SECONDS: z.coerce.number().int().min(0).default(10),
+    /** The one re-read of a product whose read looked stale happens this much later (eventual consistency lag). */
+    STALE_READ_RETRY_SECONDS: seconds(25),
     FLUSH_TIMERS: bool(true),
     CATEGORY_RULES_FILE: optionalString,
 
@@ -169,6 +171,7 @@ export interface Config {
     missingMaxAttempts: number;
     missingRetryMs: number;
     staleToleranceMs: number;
+    staleRetryMs: number;
     timers: boolean;
     rulesFile: string | undefined;
   };
@@ -238,6 +241,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       missingMaxAttempts: e.MISSING_PRODUCT_MAX_ATTEMPTS,
       missingRetryMs: e.MISSING_PRODUCT_RETRY_SECONDS * 1000,
       staleToleranceMs: e.STALE_READ_TOLERANCE_SECONDS * 1000,
+      staleRetryMs: e.STALE_READ_RETRY_SECONDS * 1000,
       timers: e.FLUSH_TIMERS,
       rulesFile: e.CATEGORY_RULES_FILE,
     },

@@ -88,6 +88,7 @@ async function main(): Promise<void> {
       missingMaxAttempts: config.flush.missingMaxAttempts,
       missingRetryMs: config.flush.missingRetryMs,
       staleToleranceMs: config.flush.staleToleranceMs,
+      staleRetryMs: config.flush.staleRetryMs,
       fetchConcurrency: config.bigcommerce.fetchConcurrency,
       maxUrlLength: 2047,
     },

@@ -18,6 +18,10 @@ export interface PendingProduct {
   deleteSeen: boolean;
   /** Newest BigCommerce event time of this product (ms), if events carried one. */
   newestEventAtMs: number | undefined;
+  /** Newest time of an event whose scope moves `date_modified` (stale-read.ts), if any. */
+  newestChangeEventAtMs: number | undefined;
+  /** Reads deferred because they looked stale (at most one: see stale-read.ts). */
+  staleRereads: number;
   /** Reads that did not find the product (or found it older than its newest event). */
   attempts: number;
   notBeforeMs: number | undefined;

@@ -15,6 +15,7 @@ import { planFetch, FULL_SYNC_PAGE_SIZE } from './plan-fetch.ts';
 import type { LeaseManager } from './sync-lease.ts';
 import type { PendingStore } from '../events/pending-store.ts';
 import { flushReadiness, missingRetryDelayMs, type PendingProduct } from './readiness.ts';
+import { isStaleRead } from './stale-read.ts';
 
 export interface FlushSettings {
   windowMs: number;
@@ -23,6 +24,8 @@ export interface FlushSettings {
   missingRetryMs: number;
   /** A read is stale when its date_modified is older than the newest event by more than this. */
   staleToleranceMs: number;
+  /** When the one re-read of a stale-looking product happens (STALE_READ_RETRY_SECONDS). */
+  staleRetryMs: number;
   fetchConcurrency: number;
   /** Strictly under 2,048 characters by default (the seed's limit). */
   maxUrlLength: number;
@@ -155,15 +158,13 @@ export function createFlusher(deps: FlushDeps) {
       }
 
       if (lease.lost) return { outcome: 'lease-lost' };
-      // A product read older than its newest event is not readable yet: like a 404, read it again
-      // later; on the last attempt its current read is taken as the truth rather than dropped.
+      // A read older than the change its events announced is read once more, later (stale-read.ts).
       const byId = new Map(products.map((p) => [p.id, p]));
       const stale = new Set(
         ready
           .filter((p) => {
             const read = byId.get(p.productId);
-            const modified = typeof read?.date_modified === 'string' ? parseIsoDateMs(read.date_modified) : undefined;
-            return read && p.newestEventAtMs !== undefined && modified !== undefined && modified < p.newestEventAtMs - s.staleToleranceMs && p.attempts + 1 < s.missingMaxAttempts;
+            return read !== undefined && isStaleRead(p, typeof read.date_modified === 'string' ? parseIsoDateMs(read.date_modified) : undefined, s.staleToleranceMs);
           })
           .map((p) => p.productId),
       );
@@ -177,14 +178,16 @@ export function createFlusher(deps: FlushDeps) {
       const isDone = (p: PendingProduct) => found.has(p.productId) || (p.deleteSeen && !byId.has(p.productId));
       const done = ready.filter(isDone);
       const missing = ready.filter((p) => !isDone(p));
-      const exhausted = missing.filter((p) => p.attempts + 1 >= s.missingMaxAttempts);
-      const retry = missing.filter((p) => p.attempts + 1 < s.missingMaxAttempts);
+      const absent = missing.filter((p) => !stale.has(p.productId));
+      const exhausted = absent.filter((p) => p.attempts + 1 >= s.missingMaxAttempts);
+      const retry = absent.filter((p) => p.attempts + 1 < s.missingMaxAttempts);
+      const staleRetry = missing.filter((p) => stale.has(p.productId));
 
       const completed = await deps.pending.complete(storeHash, done);
-      const deferred = await deps.pending.defer(
-        storeHash,
-        retry.map((p) => ({ productId: p.productId, version: p.version, attempts: p.attempts + 1, notBeforeMs: now + missingRetryDelayMs(p.attempts + 1, s.missingRetryMs) })),
-      );
+      const deferred = await deps.pending.defer(storeHash, [
+        ...retry.map((p) => ({ productId: p.productId, version: p.version, attempts: p.attempts + 1, notBeforeMs: now + missingRetryDelayMs(p.attempts + 1, s.missingRetryMs) })),
+        ...staleRetry.map((p) => ({ productId: p.productId, version: p.version, attempts: p.attempts, staleRereads: p.staleRereads + 1, notBeforeMs: now + s.staleRetryMs })),
+      ]);
       let givenUp = 0;
       if (exhausted.length > 0) {
         givenUp = await deps.pending.giveUp(storeHash, exhausted.map((p) => ({ ...p, attempts: p.attempts + 1 })), 'not found after repeated reads');

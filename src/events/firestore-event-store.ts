@@ -3,6 +3,7 @@ import { GrpcStatus, grpcCode } from '../errors.ts';
 import { COLLECTIONS } from '../firestore/collections.ts';
 import type { EventStore, Rejection } from './event-store.ts';
 import type { EventPlan } from './plan-event-writes.ts';
+import { movesDateModified } from '../bigcommerce/date-modified-scopes.ts';
 
 export const pendingDocId = (storeHash: string, productId: number) => `${storeHash}_${productId}`;
 
@@ -55,6 +56,8 @@ export function createFirestoreEventStore(db: Firestore): EventStore {
             // The newest event time (BigCommerce's created_at, seconds), whatever order events arrive
             // in: a read whose date_modified is older than this is stale and read again later.
             ...(p.eventCreatedAt !== undefined ? { lastEventCreatedAt: p.eventCreatedAt, newestEventCreatedAt: FieldValue.maximum(p.eventCreatedAt) } : {}),
+            // Only changes documented to move date_modified make a read stale (bigcommerce/date-modified-scopes.ts).
+            ...(p.eventCreatedAt !== undefined && movesDateModified(p.scope) ? { newestChangeEventCreatedAt: FieldValue.maximum(p.eventCreatedAt) } : {}),
             ...(p.deleted ? { deleteSeen: true } : {}),
           },
           { merge: true },

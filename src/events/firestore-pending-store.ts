@@ -22,7 +22,9 @@ function toPending(doc: DocumentSnapshot): PendingProduct {
     waitingSinceMs: doc.createTime!.toMillis(),
     deleteSeen: doc.get('deleteSeen') === true,
     newestEventAtMs: typeof doc.get('newestEventCreatedAt') === 'number' ? (doc.get('newestEventCreatedAt') as number) * 1000 : undefined,
+    newestChangeEventAtMs: typeof doc.get('newestChangeEventCreatedAt') === 'number' ? (doc.get('newestChangeEventCreatedAt') as number) * 1000 : undefined,
     attempts: (doc.get('attempts') as number | undefined) ?? 0,
+    staleRereads: (doc.get('staleRereads') as number | undefined) ?? 0,
     notBeforeMs: millis(doc.get('notBefore')),
   };
 }
@@ -75,7 +77,7 @@ export function createFirestorePendingStore(db: Firestore, clock: { now(): numbe
     async defer(storeHash, items) {
       const r = await conditionalWrites(
         db,
-        items.map((i) => (bw) => bw.update(ref(storeHash, i.productId), { attempts: i.attempts, notBefore: Timestamp.fromMillis(i.notBeforeMs) }, pre(i.version))),
+        items.map((i) => (bw) => bw.update(ref(storeHash, i.productId), { attempts: i.attempts, notBefore: Timestamp.fromMillis(i.notBeforeMs), ...(i.staleRereads !== undefined ? { staleRereads: i.staleRereads } : {}) }, pre(i.version))),
       );
       return { deferred: r.ok, kept: r.kept };
     },

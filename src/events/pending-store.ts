@@ -5,6 +5,8 @@ export interface Deferral {
   version: string;
   attempts: number;
   notBeforeMs: number;
+  /** Set when the read looked stale: counts the one stale re-read (stale-read.ts). */
+  staleRereads?: number;
 }
 
 /**

@@ -27,7 +27,7 @@ export function testFlusher(db: Firestore, opts: { apiUrl: string; store: { stor
     clientFor: (s) => createBigCommerceClient({ apiUrl: opts.apiUrl, storeHash: s.storeHash, accessToken: s.accessToken, clock, logger, rateLimiter: limiters.forStore(s.storeHash), requestBudgetMs: 20_000 }),
     clock,
     logger,
-    settings: { windowMs: 0, maxWaitMs: 0, missingMaxAttempts: 3, missingRetryMs: 200, staleToleranceMs: 10_000, fetchConcurrency: 2, maxUrlLength: 2047, ...opts.settings },
+    settings: { windowMs: 0, maxWaitMs: 0, missingMaxAttempts: 3, missingRetryMs: 200, staleToleranceMs: 10_000, staleRetryMs: 500, fetchConcurrency: 2, maxUrlLength: 2047, ...opts.settings },
   });
   return { flusher, pending, directory };
 }

@@ -7,6 +7,9 @@ import { expectedManaged, managedOf, testFlusher } from '../helpers/category-syn
 import { createFlushScheduler } from '../../src/category-sync/sync-scheduler.ts';
 import { systemClock } from '../../src/clock.ts';
 import { pino } from 'pino';
+import { createFirestoreEventStore } from '../../src/events/firestore-event-store.ts';
+import { planEventWrites } from '../../src/events/plan-event-writes.ts';
+import type { BigCommerceEvent } from '../../src/bigcommerce/webhook-event.ts';
 
 const { db, reset } = testFirestore('demo-flush');
 let sandbox: Sandbox;
@@ -97,10 +100,11 @@ describe('flushStore', () => {
 
   it('reads again a product whose read is older than its newest event (stale after an update)', async () => {
     const { store, hash, token } = newStore({ products: 5 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6 } });
+    // The one re-read comes after the 1.5 s the change stays unreadable.
+    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6, staleRetryMs: 2_000 } });
     const changed = store.updateProduct(2, { sale_price: 7, price: 20 }, { invisibleForMs: 1_500 });
     await pending.enqueue(hash, [2], 'updated', Date.now() - 1_000);
-    await db.collection(COLLECTIONS.pending).doc(`${hash}_2`).update({ newestEventCreatedAt: Math.floor(Date.parse(changed.date_modified) / 1000) });
+    await db.collection(COLLECTIONS.pending).doc(`${hash}_2`).update({ newestChangeEventCreatedAt: Math.floor(Date.parse(changed.date_modified) / 1000) });
 
     const first = await flusher.flushStore(hash);
     expect(first).toMatchObject({ outcome: 'flushed', productsFetched: 1, deferred: 1, changedProducts: 0 });
@@ -109,6 +113,33 @@ describe('flushStore', () => {
       .poll(async () => (await flusher.flushStore(hash)).outcome === 'flushed' && managedOf(store.product(2)!.categories).includes(50), { timeout: 10_000, interval: 200 })
       .toBe(true);
     expect(await pending.load(hash)).toEqual([]);
+  });
+
+  it('stale reads cost at most one extra read: an inventory event never makes a read stale, a product update is re-read once and then taken', async () => {
+    const { store, hash, token } = newStore({ products: 10 });
+    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6, staleRetryMs: 100 } });
+    const events = createFirestoreEventStore(db);
+    const record = (scope: string, id: number, createdAtSeconds: number) => {
+      const event = { scope, producer: `stores/${hash}`, hash: `${scope}${id}`, created_at: createdAtSeconds, data: { type: 'product', id } } as BigCommerceEvent;
+      return events.record(planEventWrites(event, { storeHash: hash, hash: `${scope}${id}`, messageId: undefined, publishTime: undefined, nowMs: Date.now() - 1_000, dedupeTtlMs: 1e6 }));
+    };
+    const now = Math.floor(Date.now() / 1000);
+    // Products 1-3: inventory changes; their date_modified (seeded, months old) does not move.
+    for (const id of [1, 2, 3]) await record('store/product/inventory/updated', id, now);
+    // Product 4: not on sale, then an update (on sale) that stays unreadable longer than the one re-read waits.
+    store.updateProduct(4, { sale_price: 0 });
+    store.updateProduct(4, { sale_price: 3, price: 30 }, { invisibleForMs: 60_000 });
+    // Its event is stamped a minute after the readable version's date_modified.
+    await record('store/product/updated', 4, now + 60);
+
+    const first = await flusher.flushStore(hash);
+    expect(first).toMatchObject({ outcome: 'flushed', pendingRead: 4, fetchRequests: 1, completed: 3, deferred: 1 });
+    await expect
+      .poll(async () => (await flusher.flushStore(hash)).outcome === 'flushed' && (await pending.load(hash)).length === 0, { timeout: 10_000, interval: 100 })
+      .toBe(true);
+    // Two reads of product 4 in all (one extra), none more of 1-3; the stale read was taken as it was.
+    expect(sandbox.stats(hash).byRoute['GET /v3/catalog/products']).toBe(2);
+    expect(managedOf(store.product(4)!.categories)).not.toContain(50);
   });
 
   it('gives up on a product that never appears, after the configured attempts, and keeps a trace', async () => {
