@@ -319,9 +319,9 @@ describe('id-ordered listings on a changing catalog (the big-catalog index)', ()
     expect(await keysetAll()).toEqual(expected);
     expect(await ids('sort=id&direction=desc&limit=5&page=2&include_fields=id')).toEqual([...expected].reverse().slice(5, 10));
     // Reads see the old version of 12 and the new one of 10.
-    const r = await api.get('/v3/catalog/products?id:in=10,12&include_fields=sale_price');
-    expect(r.body.data.find((p: { id: number }) => p.id === 10).sale_price).toBe(1);
-    expect(r.body.data.find((p: { id: number }) => p.id === 12).sale_price).not.toBe(2);
+    const r = await api.get<{ data: { id: number; sale_price: number }[] }>('/v3/catalog/products?id:in=10,12&include_fields=sale_price');
+    expect(r.body.data.find((p) => p.id === 10)?.sale_price).toBe(1);
+    expect(r.body.data.find((p) => p.id === 12)?.sale_price).not.toBe(2);
     const onSale = (await keysetAll('&sale_price:min=0.01')).sort((a, b) => a - b);
     const listedSale = ((await api.get('/v3/catalog/products?id:greater=0&sort=id&limit=250&sale_price:min=0.01&include_fields=id')).body.meta.pagination.total as number);
     expect(onSale.length).toBe(listedSale);
