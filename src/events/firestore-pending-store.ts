@@ -66,6 +66,13 @@ export function createFirestorePendingStore(db: Firestore, clock: { now(): numbe
       return snap.docs.map(toPending);
     },
 
+    async page(storeHash, opts) {
+      let q = pending.where('storeHash', '==', storeHash).where('productId', '>', opts.afterProductId);
+      if (opts.maxProductId !== undefined) q = q.where('productId', '<=', opts.maxProductId);
+      const snap = await q.orderBy('productId').limit(opts.limit).get();
+      return snap.docs.map(toPending);
+    },
+
     async complete(storeHash, items) {
       const r = await conditionalWrites(
         db,

@@ -18,6 +18,13 @@ export interface PendingStore {
   /** Store hashes that have at least one pending product. */
   stores(): Promise<string[]>;
   load(storeHash: string): Promise<PendingProduct[]>;
+  /**
+   * One keyset page of a store's pending records in product id order: ids above `afterProductId`
+   * (and at most `maxProductId` when given), at most `limit` of them. Paging with the last id of a
+   * page as the next `afterProductId` visits every record once in memory bounded by `limit`, however
+   * big the store; records whose productId is not a number are not in any page.
+   */
+  page(storeHash: string, opts: { afterProductId: number; limit: number; maxProductId?: number }): Promise<PendingProduct[]>;
   /** Removes handled records; returns how many were removed and how many changed meanwhile (kept). */
   complete(storeHash: string, items: readonly Pick<PendingProduct, 'productId' | 'version'>[]): Promise<{ removed: number; kept: number }>;
   /** Records another failed read and when to try again. */

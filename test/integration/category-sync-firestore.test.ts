@@ -72,6 +72,27 @@ describe('FirestorePendingStore', () => {
     expect((await db.collection(COLLECTIONS.pending).doc('s3_1').get()).get('scopes')).toEqual(['store/product/updated', 'backfill']);
   });
 
+  it("pages a store's records by product id (keyset), without other stores' records, up to an optional bound", async () => {
+    await pending.enqueue('big', [5, 1, 300, 42, 7, 1_000_000, 2], 'test', 1_000);
+    await pending.enqueue('other', [3, 4], 'test', 1_000);
+    const seen: number[][] = [];
+    let after = 0;
+    for (;;) {
+      const page = await pending.page('big', { afterProductId: after, limit: 3 });
+      if (page.length === 0) break;
+      seen.push(page.map((p) => p.productId));
+      after = page.at(-1)!.productId;
+    }
+    expect(seen).toEqual([
+      [1, 2, 5],
+      [7, 42, 300],
+      [1_000_000],
+    ]);
+    expect((await pending.page('big', { afterProductId: 2, limit: 10, maxProductId: 42 })).map((p) => p.productId)).toEqual([5, 7, 42]);
+    const [first] = await pending.page('big', { afterProductId: 0, limit: 1 });
+    expect(first).toMatchObject({ productId: 1, attempts: 0, staleRereads: 0, deleteSeen: false, notBeforeMs: undefined });
+  });
+
   it('drops every pending record of a store', async () => {
     for (let i = 1; i <= 30; i++) await touch('gone', i);
     await touch('stays', 1);
