@@ -12,6 +12,9 @@ import { createFirestoreLeases } from './category-sync/sync-lease.ts';
 import { createFlusher } from './category-sync/sync-store.ts';
 import { createFlushScheduler } from './category-sync/sync-scheduler.ts';
 import { taskRoutes } from './category-sync/task-routes.ts';
+import { createFullSyncJobs } from './category-sync/full-sync-job.ts';
+import { createFirestoreFullSyncJobs } from './category-sync/full-sync-job-store.ts';
+import { createStoreRunner } from './category-sync/store-runner.ts';
 import { createStoreDirectory } from './stores/store-directory.ts';
 import { createTokenCipher } from './stores/token-cipher.ts';
 import { createBigCommerceClient, type BigCommerceClient } from './bigcommerce/client.ts';
@@ -75,9 +78,10 @@ async function main(): Promise<void> {
     }
     return client;
   };
+  const leases = createFirestoreLeases(db, { owner: `${config.revision}/${randomUUID()}`, leaseMs: config.flush.leaseMs, clock: systemClock });
   const flusher = createFlusher({
     pending,
-    leases: createFirestoreLeases(db, { owner: `${config.revision}/${randomUUID()}`, leaseMs: config.flush.leaseMs, clock: systemClock }),
+    leases,
     directory,
     clientFor,
     clock: systemClock,
@@ -93,13 +97,31 @@ async function main(): Promise<void> {
       maxUrlLength: 2047,
     },
   });
+  const fullSyncJobs = createFullSyncJobs({
+    jobs: createFirestoreFullSyncJobs(db),
+    pending,
+    leases,
+    directory,
+    clientFor,
+    clock: systemClock,
+    logger,
+    settings: { sliceMs: config.flush.fullSyncSliceMs, staleToleranceMs: config.flush.staleToleranceMs, maxUrlLength: 2047 },
+  });
   const scheduler = createFlushScheduler({
-    flusher,
+    flusher: createStoreRunner({ pendingSync: flusher, jobs: fullSyncJobs }),
+    jobs: fullSyncJobs,
     pending,
     clock: systemClock,
     logger,
     settings: { windowMs: config.flush.windowMs, maxWaitMs: config.flush.maxWaitMs, timers: config.flush.timers, concurrency: config.flush.concurrency },
   });
+
+  /** Starts a store's durable full-sync job and kicks it off; sweeps and timers carry it on from its cursor. */
+  const startFullSync = async (storeHash: string) => {
+    const r = await fullSyncJobs.start(storeHash);
+    scheduler.run(storeHash, 'full').catch((err: unknown) => logger.error({ storeHash, err }, 'full sync run failed'));
+    return r;
+  };
 
   // Lifecycle: store registry, webhook reconcile + gap backfill, app install callbacks.
   const registry = createStoreRegistry({ db, cipher, pending, logger });
@@ -124,7 +146,7 @@ async function main(): Promise<void> {
       registry,
       directory,
       registerWebhooks: (storeHash) => (reconciler ? reconciler.reconcileStore(storeHash) : Promise.resolve({ outcome: 'off', errors: [{ code: 'WEBHOOK_CONFIG_INVALID', message: 'WEBHOOK_TOPIC is not set' }] })),
-      firstSync: (storeHash) => scheduler.run(storeHash, 'full'),
+      firstSync: startFullSync,
       clock: systemClock,
       logger,
     }),
@@ -145,8 +167,8 @@ async function main(): Promise<void> {
       // Completes the uninstall the event recorded: forget the token, drop pending (reconcile retries it).
       if (o.scope === 'store/app/uninstalled') registry.settleUninstall(o.storeHash).catch((err: unknown) => logger.error({ storeHash: o.storeHash, err }, 'uninstall settle failed'));
     },
-    statusExtras: () => Promise.resolve({ flush: scheduler.stats() }),
-    plugins: [taskRoutes({ scheduler, directory, allowedEmails: operatorAccounts }), ...lifecyclePlugins],
+    statusExtras: async () => ({ flush: scheduler.stats(), fullSync: await fullSyncJobs.status() }),
+    plugins: [taskRoutes({ scheduler, directory, fullSync: fullSyncJobs, allowedEmails: operatorAccounts, requestBudgetMs: config.flush.fullSyncRequestBudgetMs }), ...lifecyclePlugins],
   });
 
   let closing = false;

@@ -95,3 +95,15 @@ export function unassignCategoriesPath(categoryId: number, productIds: readonly 
   assertIds(productIds, 'product_id');
   return `${unassignCategoriesPrefix(categoryId)}${productIds.join(',')}`;
 }
+
+/**
+ * Keyset page of the catalog: products with an id above `afterId`, ascending, at most `limit`.
+ * Unlike `page=N`, a product created or deleted meanwhile never shifts later pages (nothing is
+ * skipped or read twice), and the last id of a page is a durable cursor for the next one.
+ */
+export function productsAfterPath(afterId: number, limit: number, opts: IncludeOptions = {}): string {
+  if (!Number.isSafeInteger(afterId) || afterId < 0 || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new AppError('BC_INVALID_PAGE', `afterId must be >= 0 and limit within 1..${MAX_PAGE_SIZE}`, { details: { afterId, limit } });
+  }
+  return `/v3/catalog/products?id:greater=${afterId}&sort=id&direction=asc&limit=${limit}${includeQuery(opts)}`;
+}

@@ -63,7 +63,15 @@ const BUSY: FlushResult = { outcome: 'busy' };
  * (POST /tasks/flush, durable: nothing waits on a timer that Cloud Run throttled or an instance that
  * died). Across instances the lease decides who runs a store.
  */
-export function createFlushScheduler(deps: { flusher: StoreSyncRunner; pending: Pick<PendingStore, 'stores'>; clock: Clock; logger: Logger; settings: SchedulerSettings }) {
+export function createFlushScheduler(deps: {
+  flusher: StoreSyncRunner;
+  pending: Pick<PendingStore, 'stores'>;
+  /** Stores with a running full-sync job: the sweep drives them too (full-sync-job.ts). */
+  jobs?: { runningStores(): Promise<string[]> };
+  clock: Clock;
+  logger: Logger;
+  settings: SchedulerSettings;
+}) {
   const { settings: s, clock, logger } = deps;
   const retryMs = s.retryAfterFailureMs ?? s.windowMs;
   const concurrency = Math.max(1, s.concurrency ?? 4);
@@ -211,7 +219,8 @@ export function createFlushScheduler(deps: { flusher: StoreSyncRunner; pending: 
     /** Every store with pending work, through the same slots and order as the timers; running stores count as busy. */
     async sweep(): Promise<SweepReport> {
       counters.sweeps++;
-      const stores = await deps.pending.stores();
+      const [withPending, withJobs] = await Promise.all([deps.pending.stores(), deps.jobs ? deps.jobs.runningStores() : Promise.resolve([])]);
+      const stores = [...new Set([...withPending, ...withJobs])];
       const report: SweepReport = { stores: stores.length, flushed: 0, notDue: 0, busy: 0, failed: 0, other: 0 };
       await Promise.all(
         stores.map(async (h) => {

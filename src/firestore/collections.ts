@@ -12,4 +12,6 @@ export const COLLECTIONS = {
   stores: 'stores',
   /** One flusher per store across instances. */
   leases: 'flushLeases',
+  /** One resumable full catalog sync per store: state, cursor (last product id done), progress. */
+  fullSyncJobs: 'fullSyncJobs',
 } as const;

@@ -7,6 +7,9 @@ import { createFirestorePendingStore } from '../../src/events/firestore-pending-
 import { createFirestoreLeases } from '../../src/category-sync/sync-lease.ts';
 import { createFlusher, type FlushSettings } from '../../src/category-sync/sync-store.ts';
 import { parseRuleSet, type RuleSet } from '../../src/rules/rule-set-schema.ts';
+import { createFullSyncJobs } from '../../src/category-sync/full-sync-job.ts';
+import { createFirestoreFullSyncJobs } from '../../src/category-sync/full-sync-job-store.ts';
+import { createStoreRunner } from '../../src/category-sync/store-runner.ts';
 import { createStoreDirectory } from '../../src/stores/store-directory.ts';
 import { RULES_JSON, expectedManaged, managedOf } from '../../scripts/lib/storm.ts';
 
@@ -14,20 +17,37 @@ import { RULES_JSON, expectedManaged, managedOf } from '../../scripts/lib/storm.
 export const RULES: RuleSet = parseRuleSet(RULES_JSON, 'test');
 export { expectedManaged, managedOf };
 
-export function testFlusher(db: Firestore, opts: { apiUrl: string; store: { storeHash: string; accessToken: string }; settings?: Partial<FlushSettings>; clock?: Clock; owner?: string }) {
+export function testFlusher(
+  db: Firestore,
+  opts: { apiUrl: string; store: { storeHash: string; accessToken: string }; settings?: Partial<FlushSettings>; clock?: Clock; owner?: string; fullSyncSliceMs?: number; pageSize?: number },
+) {
   const clock = opts.clock ?? systemClock;
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const pending = createFirestorePendingStore(db, clock);
   const directory = createStoreDirectory({ db, singleStore: opts.store, defaultRuleSet: RULES, logger });
   const limiters = createRateLimiterRegistry({ clock, logger });
+  const leases = createFirestoreLeases(db, { owner: opts.owner ?? 'test', leaseMs: 30_000, clock });
+  const clientFor = (s: { storeHash: string; accessToken: string }) =>
+    createBigCommerceClient({ apiUrl: opts.apiUrl, storeHash: s.storeHash, accessToken: s.accessToken, clock, logger, rateLimiter: limiters.forStore(s.storeHash), requestBudgetMs: 20_000 });
   const flusher = createFlusher({
     pending,
-    leases: createFirestoreLeases(db, { owner: opts.owner ?? 'test', leaseMs: 30_000, clock }),
+    leases,
     directory,
-    clientFor: (s) => createBigCommerceClient({ apiUrl: opts.apiUrl, storeHash: s.storeHash, accessToken: s.accessToken, clock, logger, rateLimiter: limiters.forStore(s.storeHash), requestBudgetMs: 20_000 }),
+    clientFor,
     clock,
     logger,
     settings: { windowMs: 0, maxWaitMs: 0, missingMaxAttempts: 3, missingRetryMs: 200, staleToleranceMs: 10_000, staleRetryMs: 500, fetchConcurrency: 2, maxUrlLength: 2047, ...opts.settings },
   });
-  return { flusher, pending, directory };
+  const jobs = createFullSyncJobs({
+    jobs: createFirestoreFullSyncJobs(db),
+    pending,
+    leases,
+    directory,
+    clientFor,
+    clock,
+    logger,
+    settings: { sliceMs: opts.fullSyncSliceMs ?? 60_000, staleToleranceMs: 10_000, maxUrlLength: 2047, ...(opts.pageSize ? { pageSize: opts.pageSize } : {}) },
+  });
+  const runner = createStoreRunner({ pendingSync: flusher, jobs });
+  return { flusher, pending, directory, jobs, runner };
 }

@@ -33,10 +33,11 @@ describe('POST /tasks/flush and /tasks/full-sync', () => {
     stores.forEach((s) => s.seedProducts(40, { seed: 3 }));
     // One directory/flusher per store is not how main wires it, but each test flusher knows one single store.
     const flushers = hashes.map((h) => testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: h, accessToken: `t-${h}` } }));
-    const byStore = new Map(hashes.map((h, i) => [h, flushers[i]!.flusher]));
+    const byStore = new Map(hashes.map((h, i) => [h, flushers[i]!.runner]));
     const scheduler = createFlushScheduler({
-      flusher: { flushStore: (h, mode) => byStore.get(h)!.flushStore(h, mode) },
+      flusher: { flushStore: (h, mode, ctx) => byStore.get(h)!.flushStore(h, mode, ctx) },
       pending: flushers[0]!.pending,
+      jobs: flushers[0]!.jobs,
       clock: systemClock,
       logger: pino({ level: 'silent' }),
       settings: { windowMs: 0, maxWaitMs: 0, timers: false },
@@ -45,7 +46,7 @@ describe('POST /tasks/flush and /tasks/full-sync', () => {
 
     const app = await testApp(db, {
       auth: { mode: 'oidc', audience: AUD, certsUrl: certs.url },
-      extra: { plugins: [taskRoutes({ scheduler, directory: flushers[0]!.directory, allowedEmails: [SCHEDULER_SA] })] },
+      extra: { plugins: [taskRoutes({ scheduler, directory: flushers[0]!.directory, fullSync: flushers[0]!.jobs, allowedEmails: [SCHEDULER_SA], requestBudgetMs: 20_000 })] },
     });
     const call = async (url: string, email?: string) =>
       app.server.inject({ method: 'POST', url, headers: email ? { authorization: `Bearer ${await mintToken({ aud: AUD, email })}` } : {} });
@@ -63,7 +64,9 @@ describe('POST /tasks/flush and /tasks/full-sync', () => {
     expect((await call('/tasks/full-sync?store=not/a/hash', SCHEDULER_SA)).statusCode).toBe(400);
     const full = await call('/tasks/full-sync?store=sweep1', SCHEDULER_SA);
     expect(full.statusCode).toBe(200);
-    expect(full.json()).toMatchObject({ stores: { sweep1: { outcome: 'flushed', mode: 'full', productsFetched: 40, changedProducts: 0 } } });
+    // One durable job, driven to the end within the request (a small catalog).
+    expect(full.json()).toMatchObject({ stores: { sweep1: { started: true, state: 'done', done: 40, total: 40, etaSeconds: 0 } } });
+    expect(sandbox.stats('sweep1').byRoute['GET /v3/catalog/products']).toBeGreaterThan(0);
     await app.server.close();
   });
 });

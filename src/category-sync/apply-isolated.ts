@@ -1,0 +1,36 @@
+import type { BigCommerceClient } from '../bigcommerce/client.ts';
+import { applyCategoryPlan, type ApplyCategoryPlanResult, type CategoryWriter } from '../rules/apply-category-plan.ts';
+import type { CategoryPlan } from '../rules/plan-category-changes.ts';
+import { rejectionReason, sendIsolating } from './isolate-rejections.ts';
+
+/**
+ * Writes a category plan; a write BigCommerce rejects for good (4xx retrying cannot fix) is narrowed
+ * down to the products that cause it (sendIsolating), which are returned with their reason instead
+ * of failing the whole sync. Everything else behaves as applyCategoryPlan (errors that are not an
+ * item's fault propagate).
+ */
+export async function applyCategoryPlanIsolated(
+  plan: CategoryPlan,
+  client: Pick<BigCommerceClient, 'assignCategories' | 'unassignCategories' | 'requestUrl'>,
+  maxUrlLength: number,
+): Promise<{ writes: ApplyCategoryPlanResult; rejected: Map<number, string> }> {
+  const rejected = new Map<number, string>();
+  const writer: CategoryWriter = {
+    async assign(pairs) {
+      const r = await sendIsolating(pairs, async (batch) => {
+        await client.assignCategories(batch);
+        return [];
+      });
+      for (const x of r.rejected) rejected.set(x.item.product_id, rejectionReason('write', x.error));
+    },
+    async unassign(categoryId, productIds) {
+      const r = await sendIsolating(productIds, async (batch) => {
+        await client.unassignCategories(categoryId, batch);
+        return [];
+      });
+      for (const x of r.rejected) rejected.set(x.item, rejectionReason('write', x.error));
+    },
+  };
+  const writes = await applyCategoryPlan(plan, writer, { baseUrlLength: client.requestUrl('').length, maxUrlLength });
+  return { writes, rejected };
+}
