@@ -80,7 +80,7 @@ describe('flushStore', () => {
   });
 
   it('retries a product that is not readable yet, then processes it', async () => {
-    const { store, hash, token } = newStore({ products: 5, consistencyDelayMs: 1_200 });
+    const { store, hash, token } = newStore({ products: 5, consistencyDelayMs: 3_000 });
     // A retry delay longer than a flush takes on a loaded machine, so "not due yet" is observable.
     const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6, missingRetryMs: 1_500 } });
     const created = store.createProduct({ name: 'fresh', sale_price: 3, price: 9, inventory_tracking: 'none', is_featured: false });
