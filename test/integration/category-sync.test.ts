@@ -4,9 +4,6 @@ import { startSandbox, type Sandbox, type SandboxStore } from '../../src/sandbox
 import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 import { expectedManaged, managedOf, testFlusher } from '../helpers/category-sync.ts';
-import { createFlushScheduler } from '../../src/category-sync/sync-scheduler.ts';
-import { systemClock } from '../../src/clock.ts';
-import { pino } from 'pino';
 
 const { db, reset } = testFirestore('demo-flush');
 let sandbox: Sandbox;
@@ -36,7 +33,7 @@ describe('flushStore', () => {
   it('applies the rules to every pending product, writes only real changes, and leaves unmanaged categories alone', async () => {
     const { store, hash, token } = newStore({ products: 600 });
     const before = new Map(store.products().map((p) => [p.id, p.categories.filter((c) => c < 50 || c > 52)]));
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { flusher, pending } = await testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
     const ids = store.products().map((p) => p.id);
     await pending.enqueue(hash, ids, 'test', Date.now() - 1_000);
 
@@ -64,7 +61,7 @@ describe('flushStore', () => {
 
   it('reads the current state, whatever order the events came in (deleted then updated)', async () => {
     const { store, hash, token } = newStore({ products: 20 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { flusher, pending } = await testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
     store.updateProduct(3, { sale_price: 1, price: 10 });
     store.deleteProduct(4);
     await pending.enqueue(hash, [3, 4], 'updated', Date.now() - 1_000);
@@ -78,7 +75,7 @@ describe('flushStore', () => {
 
   it('retries a product that is not readable yet, then processes it', async () => {
     const { store, hash, token } = newStore({ products: 5, consistencyDelayMs: 1_200 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6 } });
+    const { flusher, pending } = await testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6 } });
     const created = store.createProduct({ name: 'fresh', sale_price: 3, price: 9, inventory_tracking: 'none', is_featured: false });
     await pending.enqueue(hash, [created.id], 'created', Date.now() - 1_000);
 
@@ -97,7 +94,7 @@ describe('flushStore', () => {
 
   it('reads again a product whose read is older than its newest event (stale after an update)', async () => {
     const { store, hash, token } = newStore({ products: 5 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6 } });
+    const { flusher, pending } = await testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6 } });
     const changed = store.updateProduct(2, { sale_price: 7, price: 20 }, { invisibleForMs: 1_500 });
     await pending.enqueue(hash, [2], 'updated', Date.now() - 1_000);
     await db.collection(COLLECTIONS.pending).doc(`${hash}_2`).update({ newestEventCreatedAt: Math.floor(Date.parse(changed.date_modified) / 1000) });
@@ -113,7 +110,7 @@ describe('flushStore', () => {
 
   it('gives up on a product that never appears, after the configured attempts, and keeps a trace', async () => {
     const { hash, token } = newStore({ products: 3 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingRetryMs: 50, missingMaxAttempts: 3 } });
+    const { flusher, pending } = await testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingRetryMs: 50, missingMaxAttempts: 3 } });
     await pending.enqueue(hash, [987_654], 'updated', Date.now() - 1_000);
     const outcomes: unknown[] = [];
     await expect
@@ -133,7 +130,7 @@ describe('flushStore', () => {
   it('keeps a product whose record an event touched during the flush', async () => {
     const { store, hash, token } = newStore({ products: 10 });
     store.setFaults({ latencyMs: 400 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { flusher, pending } = await testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
     await pending.enqueue(hash, [1, 2], 'updated', Date.now() - 1_000);
     const running = flusher.flushStore(hash);
     await new Promise((r) => setTimeout(r, 150));
@@ -146,8 +143,8 @@ describe('flushStore', () => {
   it('never flushes one store twice at once', async () => {
     const { store, hash, token } = newStore({ products: 10 });
     store.setFaults({ latencyMs: 300 });
-    const a = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'a' });
-    const b = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'b' });
+    const a = await testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'a' });
+    const b = await testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'b' });
     await a.pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
     const [ra, rb] = await Promise.all([a.flusher.flushStore(hash), b.flusher.flushStore(hash)]);
     expect([ra.outcome, rb.outcome].sort()).toEqual(['busy', 'flushed']);
@@ -155,7 +152,7 @@ describe('flushStore', () => {
 
   it('pages the whole catalog in full mode and records its size for the planner', async () => {
     const { store, hash, token } = newStore({ products: 520 });
-    const { flusher, directory } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { flusher, directory } = await testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
     const r = await flusher.flushStore(hash, 'full');
     expect(r).toMatchObject({ outcome: 'flushed', mode: 'full', fetchRequests: 3, productsFetched: 520 });
     for (const p of store.products()) expect(managedOf(p.categories)).toEqual(expectedManaged(p));
@@ -165,7 +162,7 @@ describe('flushStore', () => {
   it('switches to a full sync when that takes fewer calls than the id:in batches', async () => {
     const { hash, token } = newStore({ products: 300 });
     // A tight URL limit makes id:in chunks small: 300 pending ids need many calls, 2 pages do it.
-    const { flusher, pending, directory } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { maxUrlLength: 400 } });
+    const { flusher, pending, directory } = await testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { maxUrlLength: 400 } });
     await directory.recordFlush(hash, { flushedAtMs: Date.now(), catalogTotal: 300 });
     await pending.enqueue(hash, Array.from({ length: 300 }, (_, i) => i + 1), 'bulk', Date.now() - 1_000);
     const r = await flusher.flushStore(hash);
@@ -175,7 +172,7 @@ describe('flushStore', () => {
 
   it('drops pending work of an uninstalled store without calling BigCommerce', async () => {
     const { hash, token } = newStore({ products: 5 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { flusher, pending } = await testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
     await pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
     await db.collection(COLLECTIONS.stores).doc(hash).set({ status: 'uninstalled' }, { merge: true });
     expect(await flusher.flushStore(hash)).toEqual({ outcome: 'uninstalled', dropped: 3 });
@@ -185,8 +182,7 @@ describe('flushStore', () => {
   it('on shutdown takes no new work and lets the running flush finish and release its lease', async () => {
     const { store, hash, token } = newStore({ products: 10 });
     store.setFaults({ latencyMs: 400 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
-    const scheduler = createFlushScheduler({ flusher, pending, clock: systemClock, logger: pino({ level: 'silent' }), settings: { windowMs: 0, maxWaitMs: 0, timers: true } });
+    const { scheduler, pending } = await testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, scheduler: { timers: true } });
     await pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
     const running = scheduler.run(hash);
     await new Promise((r) => setTimeout(r, 100));
