@@ -17,8 +17,8 @@ import { createIngest, type IngestOutcome } from './ingest/ingest-message.ts';
 import { createBigCommerceClient, type BigCommerceClient } from './bigcommerce/client.ts';
 import { createRateLimiterRegistry } from './bigcommerce/rate-limiter.ts';
 import { createFirestoreLeases, type LeaseManager } from './category-sync/sync-lease.ts';
-import { createFlusher, type FlushSettings } from './category-sync/sync-store.ts';
-import { createFlushScheduler, type FlushScheduler, type SchedulerSettings } from './category-sync/sync-scheduler.ts';
+import { createCategorySync, type CategorySyncSettings } from './category-sync/sync-store.ts';
+import { createSyncScheduler, type SyncScheduler, type SchedulerSettings } from './category-sync/sync-scheduler.ts';
 import { taskRoutes } from './category-sync/task-routes.ts';
 import { loadRuleSetFile, type RuleSet } from './rules/rule-set-schema.ts';
 import { createStoreDirectory, type StoreContext, type StoreDirectory } from './stores/store-directory.ts';
@@ -43,7 +43,7 @@ export interface ServiceOverrides {
   leaseOwner?: string;
   /** Finer than the environment allows (tests run with 0 ms windows and 50 ms retries). */
   settings?: {
-    categorySync?: Partial<FlushSettings>;
+    categorySync?: Partial<CategorySyncSettings>;
     scheduler?: Partial<SchedulerSettings>;
     reconcile?: Partial<Omit<ReconcileSettings, 'desired'>>;
   };
@@ -86,7 +86,7 @@ export function oauthSettings(config: Config): OAuthSettings | undefined {
   return { clientId, clientSecret, loginUrl, redirectUri: appUrl ? `${appUrl}/auth` : undefined };
 }
 
-export function categorySyncSettings(config: Config, override: Partial<FlushSettings> = {}): FlushSettings {
+export function categorySyncSettings(config: Config, override: Partial<CategorySyncSettings> = {}): CategorySyncSettings {
   const f = config.flush;
   return {
     windowMs: f.windowMs,
@@ -109,7 +109,7 @@ interface Core {
   directory: StoreDirectory;
   registry: StoreRegistry;
   pending: PendingStore;
-  scheduler: FlushScheduler;
+  scheduler: SyncScheduler;
   reconciler: WebhookReconciler | undefined;
 }
 
@@ -183,9 +183,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const clientFor = createClientCache(config, { clock, logger, fetch: overrides.fetch });
   const leases: LeaseManager = createFirestoreLeases(db, { owner: overrides.leaseOwner ?? `${config.revision}/${randomUUID()}`, leaseMs: config.flush.leaseMs, clock });
 
-  const flusher = createFlusher({ pending, leases, directory, clientFor, clock, logger, settings: categorySyncSettings(config, settings.categorySync) });
-  const scheduler: FlushScheduler = createFlushScheduler({
-    flusher,
+  const categorySync = createCategorySync({ pending, leases, directory, clientFor, clock, logger, settings: categorySyncSettings(config, settings.categorySync) });
+  const scheduler: SyncScheduler = createSyncScheduler({
+    categorySync,
     pending,
     clock,
     logger,
@@ -199,7 +199,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   return {
     ...core,
     clientFor,
-    flusher,
+    categorySync,
     desired,
     ...httpServices(core),
     close: async (): Promise<void> => {

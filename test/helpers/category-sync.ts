@@ -1,6 +1,6 @@
 import type { Firestore } from '@google-cloud/firestore';
 import type { Clock } from '../../src/clock.ts';
-import type { FlushSettings } from '../../src/category-sync/sync-store.ts';
+import type { CategorySyncSettings } from '../../src/category-sync/sync-store.ts';
 import type { SchedulerSettings } from '../../src/category-sync/sync-scheduler.ts';
 import { parseRuleSet, type RuleSet } from '../../src/rules/rule-set-schema.ts';
 import { RULES_JSON, expectedManaged, managedOf } from '../../scripts/lib/storm.ts';
@@ -14,9 +14,9 @@ export { expectedManaged, managedOf };
  * The service's category sync for one single-mode store of the sandbox, with test timings: no
  * debounce (everything pending is due), quick retries, no in-process timers unless asked.
  */
-export async function testFlusher(
+export async function testCategorySync(
   db: Firestore,
-  opts: { apiUrl: string; store: { storeHash: string; accessToken: string }; settings?: Partial<FlushSettings>; scheduler?: Partial<SchedulerSettings>; clock?: Clock; owner?: string },
+  opts: { apiUrl: string; store: { storeHash: string; accessToken: string }; settings?: Partial<CategorySyncSettings>; scheduler?: Partial<SchedulerSettings>; clock?: Clock; owner?: string },
 ) {
   const services = await testServices(
     db,
@@ -31,5 +31,5 @@ export async function testFlusher(
       },
     },
   );
-  return { ...services, flusher: services.flusher };
+  return services;
 }
