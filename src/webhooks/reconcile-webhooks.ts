@@ -10,7 +10,7 @@ import type { DesiredWebhooks } from './desired-webhooks.ts';
 import { bcDate, modifiedProductIds } from './modified-product-ids.ts';
 import { planBackfill, coveredUntilMs } from './plan-backfill.ts';
 import { planReconcile, type ExistingWebhook, type ReconcileAction } from './plan-reconcile.ts';
-import { createWebhooksApi } from './webhooks-api.ts';
+import { createWebhooksApi } from '../bigcommerce/webhooks.ts';
 
 export interface ReconcileSettings {
   desired: DesiredWebhooks;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { webhookError, BIGCOMMERCE_PUBLISHER } from '../../../src/webhooks/webhooks-api.ts';
+import { webhookError, BIGCOMMERCE_PUBLISHER } from '../../../src/bigcommerce/webhooks.ts';
 import { bcDate, modifiedSincePath } from '../../../src/webhooks/modified-product-ids.ts';
 
 const TOPIC = 'projects/p1/topics/bc';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { BigCommerceClient, GraphqlError } from '../bigcommerce/client.ts';
+import type { BigCommerceClient, GraphqlError } from './client.ts';
 import { AppError } from '../errors.ts';
-import type { ExistingWebhook } from './plan-reconcile.ts';
+import type { ExistingWebhook } from '../webhooks/plan-reconcile.ts';
 
 /**
  * The GraphQL Admin webhook calls (reference §3.2) over `client.graphql`, with the documented error
