@@ -3,22 +3,14 @@ import { z } from 'zod';
 import { systemClock, type Clock } from '../clock.ts';
 import { AppError, isAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import {
-  assertIds,
-  CATEGORY_ASSIGNMENTS_PATH,
-  listProductsPath,
-  productPath,
-  productsByIdsPath,
-  unassignCategoriesPath,
-  type IncludeOptions,
-  type ListProductsOptions,
-} from './catalog-paths.ts';
-import { ErrorBodySchema, ProductListResponseSchema, ProductResponseSchema, type Pagination, type Product } from './product.ts';
+import { ErrorBodySchema } from './product.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
 /**
- * HTTP client for one BigCommerce store: auth, rate-limit pacing (rate-limiter.ts), retries and
- * typed errors. Paths are appended to `${apiUrl}/stores/${storeHash}` by plain concatenation, so
+ * The transport to one BigCommerce store: auth, rate-limit pacing (rate-limiter.ts), retries, typed
+ * errors, GraphQL, and URLs. It knows no resource: catalog reads (catalog.ts), category
+ * assignments (category-assignments.ts) and webhooks (webhooks.ts) are modules on top of it, and a
+ * new API (orders, ...) is one more such module. Paths are appended to `${apiUrl}/stores/${storeHash}` by plain concatenation, so
  * `requestUrl(p)` is byte for byte what is sent (see catalog-paths.ts for the query form).
  *
  * Retry contract of one logical call (`request` and everything built on it), all waits on the Clock
@@ -81,29 +73,12 @@ export interface GraphqlResponse<T> {
   errors?: GraphqlError[];
 }
 
-export interface CategoryAssignment {
-  product_id: number;
-  category_id: number;
-}
-
 export interface BigCommerceClient {
   readonly storeHash: string;
   /** `pathAndQuery` follows `/stores/{hash}`, e.g. '/v3/catalog/products?id:in=1,2'. Throws AppError BC_* (see above). */
   request<T>(method: HttpMethod, pathAndQuery: string, body?: unknown): Promise<BigCommerceResponse<T>>;
-  /** ONE request for 1..250 ids (the caller chunks); `limit` = ids.length. Unknown ids are simply absent. [] for no ids, no request. */
-  getProductsByIds(ids: number[], opts?: IncludeOptions): Promise<Product[]>;
-  listProducts(opts: ListProductsOptions): Promise<{ products: Product[]; pagination: Pagination }>;
-  /** undefined on 404 (note: an unknown store hash also answers 404). */
-  getProduct(id: number, opts?: IncludeOptions): Promise<Product | undefined>;
-  /** `limit=1&include_fields=id` -> meta.pagination.total. */
-  countProducts(): Promise<number>;
-  /** PUT category-assignments (creates; idempotent). The caller chunks. No request for no pairs. */
-  assignCategories(pairs: CategoryAssignment[]): Promise<void>;
-  /**
-   * DELETE ?category_id:in=X&product_id:in=... The caller chunks so the URL fits. No request for no
-   * product ids: without the product filter the call would empty the whole category.
-   */
-  unassignCategories(categoryId: number, productIds: number[]): Promise<void>;
+  /** `request` plus a schema check of the success body (AppError BC_INVALID_RESPONSE, retryable, when it does not fit). */
+  requestParsed<S extends z.ZodType>(method: HttpMethod, pathAndQuery: string, schema: S, body?: unknown): Promise<z.infer<S>>;
   /** POST /stores/{hash}/graphql (not under /v3). GraphQL-level errors are returned, HTTP-level ones thrown. */
   graphql<T>(query: string, variables?: Record<string, unknown>): Promise<GraphqlResponse<T>>;
   /** The exact URL a request for `pathAndQuery` is sent to (the chunkers measure its length). */
@@ -278,54 +253,9 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
     request,
     requestUrl,
 
-    async getProductsByIds(ids, o = {}) {
-      if (ids.length === 0) return [];
-      const path = productsByIdsPath(ids, o);
-      const res = await request<unknown>('GET', path);
-      return parseBody(ProductListResponseSchema, res.body, '/v3/catalog/products').data;
-    },
-
-    async listProducts(o) {
-      const res = await request<unknown>('GET', listProductsPath(o));
-      const body = parseBody(ProductListResponseSchema, res.body, '/v3/catalog/products');
-      return { products: body.data, pagination: body.meta.pagination };
-    },
-
-    async getProduct(id, o = {}) {
-      try {
-        const res = await request<unknown>('GET', productPath(id, o));
-        return parseBody(ProductResponseSchema, res.body, '/v3/catalog/products/{id}').data;
-      } catch (e) {
-        if (isAppError(e, 'BC_NOT_FOUND')) return undefined;
-        throw e;
-      }
-    },
-
-    async countProducts() {
-      const res = await request<unknown>('GET', '/v3/catalog/products?limit=1&include_fields=id');
-      return parseBody(ProductListResponseSchema, res.body, '/v3/catalog/products').meta.pagination.total;
-    },
-
-    async assignCategories(pairs) {
-      if (pairs.length === 0) return;
-      assertIds(
-        pairs.map((p) => p.product_id),
-        'product_id',
-      );
-      assertIds(
-        pairs.map((p) => p.category_id),
-        'category_id',
-      );
-      await request<unknown>(
-        'PUT',
-        CATEGORY_ASSIGNMENTS_PATH,
-        pairs.map((p) => ({ product_id: p.product_id, category_id: p.category_id })),
-      );
-    },
-
-    async unassignCategories(categoryId, productIds) {
-      if (productIds.length === 0) return;
-      await request<unknown>('DELETE', unassignCategoriesPath(categoryId, productIds));
+    async requestParsed(method, pathAndQuery, schema, body) {
+      const res = await request<unknown>(method, pathAndQuery, body);
+      return parseBody(schema, res.body, pathAndQuery.split('?')[0] ?? pathAndQuery);
     },
 
     async graphql<T>(query: string, variables?: Record<string, unknown>) {

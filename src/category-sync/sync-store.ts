@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { BigCommerceClient } from '../bigcommerce/client.ts';
+import { createCatalog, type Catalog } from '../bigcommerce/catalog.ts';
+import { createCategoryAssignments } from '../bigcommerce/category-assignments.ts';
 import { productFetchOptions } from '../rules/required-fields.ts';
 import { planCategoryChanges, type ProductState } from '../rules/plan-category-changes.ts';
 import { applyCategoryPlan, type ApplyCategoryPlanResult } from '../rules/apply-category-plan.ts';
@@ -127,12 +129,12 @@ export function createCategorySync(deps: CategorySyncDeps) {
     return { outcome: 'flushed', dueAtMs: undefined, ...stats };
   }
 
-  async function read(client: BigCommerceClient, work: Work, ruleSet: RuleSet, mode: SyncMode, log: Logger): Promise<ProductRead> {
+  async function read(catalog: Catalog, work: Work, ruleSet: RuleSet, mode: SyncMode, log: Logger): Promise<ProductRead> {
     const ruleFields = productFetchOptions(ruleSet);
     // date_modified tells a stale read (eventual consistency) from a current one.
     const fetch = { ...ruleFields, includeFields: [...new Set([...ruleFields.includeFields, 'date_modified'])] };
     const ids = work.ready.map((p) => p.productId);
-    const r = await readProducts(client, { ids, mode, catalogTotal: work.store.catalogTotal, fetch, maxUrlLength: s.maxUrlLength, concurrency: s.fetchConcurrency });
+    const r = await readProducts(catalog, { ids, mode, catalogTotal: work.store.catalogTotal, fetch, concurrency: s.fetchConcurrency });
     if (r.mode === 'full') log.info({ pending: ids.length, requests: r.requests, catalogTotal: r.catalogTotal }, 'full catalog sync');
     return r;
   }
@@ -144,13 +146,13 @@ export function createCategorySync(deps: CategorySyncDeps) {
     if (!store.ruleSet) return completeWithoutRules(work, log);
 
     const client = deps.clientFor(store);
-    const fetched = await read(client, work, store.ruleSet, mode, log);
+    const fetched = await read(createCatalog(client, { maxUrlLength: s.maxUrlLength }), work, store.ruleSet, mode, log);
     if (lease.lost) return { outcome: 'lease-lost' };
     const outcome = planSyncOutcome({ ready, products: fetched.products, nowMs: work.nowMs, settings: s });
     if (outcome.stale.length > 0) log.info({ productIds: outcome.stale }, 'product read stale');
 
     const changes = planCategoryChanges(outcome.current as ProductState[], store.ruleSet, clock.now());
-    const writes = await applyCategoryPlan(changes, { assign: (pairs) => client.assignCategories(pairs), unassign: (c, p) => client.unassignCategories(c, p) }, { baseUrlLength: client.requestUrl('').length, maxUrlLength: s.maxUrlLength });
+    const writes = await applyCategoryPlan(changes, createCategoryAssignments(client, { maxUrlLength: s.maxUrlLength }));
     const committed = await commit(storeHash, outcome, log);
     await deps.directory.recordSync(storeHash, { syncedAtMs: clock.now(), lastEventAtMs: work.lastEventAtMs, catalogTotal: fetched.catalogTotal });
 
