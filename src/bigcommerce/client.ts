@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { systemClock, type Clock } from '../clock.ts';
 import { AppError, isAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { ErrorBodySchema } from './product.ts';
+import { ErrorBodySchema, type ErrorBody } from './product.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
 /**
@@ -114,6 +114,31 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
+/** The error for a call that ran out of budget after `failure` (its last failed attempt). */
+function exhausted(storeHash: string, failure: Failure | undefined, ctx: Record<string, unknown>, cause?: unknown): AppError {
+  const o = { retryable: true, cause, details: { storeHash, ...ctx } };
+  if (!failure) return new AppError('BC_BUDGET_EXCEEDED', 'BigCommerce request budget exceeded', o);
+  switch (failure.kind) {
+    case 'rate_limited':
+      return new AppError('BC_RATE_LIMITED', 'BigCommerce still rate limited after the request budget', { ...o, details: { ...o.details, status: 429 } });
+    case 'server':
+      return new AppError('BC_SERVER_ERROR', 'BigCommerce server error after the request budget', {
+        ...o,
+        details: { ...o.details, status: failure.status, title: failure.title },
+      });
+    case 'network':
+      return new AppError('BC_NETWORK', 'BigCommerce unreachable after the request budget', { ...o, details: { ...o.details, reason: failure.reason } });
+  }
+}
+
+/** The error of a 4xx that retrying cannot fix, with BigCommerce's title/type/errors (or the body's start) in details. */
+function refusal(status: number, text: string, eb: ErrorBody | undefined, ctx: Record<string, unknown>): AppError {
+  const details = { ...ctx, status, title: eb?.title, type: eb?.type, errors: eb?.errors, ...(eb ? {} : { bodyStart: text.slice(0, 200) }) };
+  if (status === 401 || status === 403) return new AppError('BC_UNAUTHORIZED', 'BigCommerce refused the access token', { details });
+  if (status === 404) return new AppError('BC_NOT_FOUND', 'BigCommerce resource not found', { details });
+  return new AppError('BC_BAD_REQUEST', BAD_REQUEST_MESSAGE, { details });
+}
+
 export function createBigCommerceClient(opts: BigCommerceClientOptions): BigCommerceClient {
   const { storeHash, accessToken } = opts;
   const base = `${opts.apiUrl.replace(/\/+$/, '')}/stores/${storeHash}`;
@@ -130,23 +155,6 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
   const attemptReserveMs = Math.min(1_000, timeoutMs, Math.floor(budgetMs / 4));
 
   const requestUrl = (pathAndQuery: string): string => `${base}${pathAndQuery}`;
-
-  /** The error for a call that ran out of budget after `failure` (its last failed attempt). */
-  function exhausted(failure: Failure | undefined, ctx: Record<string, unknown>, cause?: unknown): AppError {
-    const o = { retryable: true, cause, details: { storeHash, ...ctx } };
-    if (!failure) return new AppError('BC_BUDGET_EXCEEDED', 'BigCommerce request budget exceeded', o);
-    switch (failure.kind) {
-      case 'rate_limited':
-        return new AppError('BC_RATE_LIMITED', 'BigCommerce still rate limited after the request budget', { ...o, details: { ...o.details, status: 429 } });
-      case 'server':
-        return new AppError('BC_SERVER_ERROR', 'BigCommerce server error after the request budget', {
-          ...o,
-          details: { ...o.details, status: failure.status, title: failure.title },
-        });
-      case 'network':
-        return new AppError('BC_NETWORK', 'BigCommerce unreachable after the request budget', { ...o, details: { ...o.details, reason: failure.reason } });
-    }
-  }
 
   async function request<T>(method: HttpMethod, pathAndQuery: string, body?: unknown): Promise<BigCommerceResponse<T>> {
     const url = requestUrl(pathAndQuery);
@@ -169,7 +177,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
       last = failure;
       backoffs++;
       const delayMs = Math.floor(random() * Math.min(retryMaxMs, retryBaseMs * 2 ** (backoffs - 1)));
-      if (clock.now() + delayMs > lastStartMs) throw exhausted(failure, ctx(), cause);
+      if (clock.now() + delayMs > lastStartMs) throw exhausted(storeHash, failure, ctx(), cause);
       log.warn({ storeHash, method, path, attempt: attempts, delayMs, ...failure }, 'bigcommerce request retry');
       await clock.sleep(delayMs);
     };
@@ -178,7 +186,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
       try {
         await limiter.acquire({ deadlineMs: lastStartMs });
       } catch (e) {
-        if (isAppError(e, 'BC_BUDGET_EXCEEDED')) throw exhausted(last, { ...ctx(), ...e.details }, e);
+        if (isAppError(e, 'BC_BUDGET_EXCEEDED')) throw exhausted(storeHash, last, { ...ctx(), ...e.details }, e);
         throw e;
       }
       attempts++;
@@ -198,7 +206,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
         const waitMs = limiter.onRateLimited(res.headers);
         limiter.release();
         last = { kind: 'rate_limited', status: 429 };
-        if (clock.now() + waitMs > lastStartMs) throw exhausted(last, { ...ctx(), waitMs });
+        if (clock.now() + waitMs > lastStartMs) throw exhausted(storeHash, last, { ...ctx(), waitMs });
         continue;
       }
       limiter.update(res.headers);
@@ -221,20 +229,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
         await backOff({ kind: 'server', status: res.status, title: eb?.title });
         continue;
       }
-      const details = {
-        storeHash,
-        ...ctx(),
-        status: res.status,
-        title: eb?.title,
-        type: eb?.type,
-        errors: eb?.errors,
-        ...(eb ? {} : { bodyStart: text.slice(0, 200) }),
-      };
-      if (res.status === 401 || res.status === 403) {
-        throw new AppError('BC_UNAUTHORIZED', 'BigCommerce refused the access token', { details });
-      }
-      if (res.status === 404) throw new AppError('BC_NOT_FOUND', 'BigCommerce resource not found', { details });
-      throw new AppError('BC_BAD_REQUEST', BAD_REQUEST_MESSAGE, { details });
+      throw refusal(res.status, text, eb, { storeHash, ...ctx() });
     }
   }
 
