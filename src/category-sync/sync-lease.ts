@@ -4,13 +4,13 @@ import { COLLECTIONS } from '../firestore/collections.ts';
 import type { Clock } from '../clock.ts';
 
 /**
- * One flusher per store across instances: a lease document `flushLeases/{storeHash}` with an owner
+ * One category sync per store across instances: a lease document `flushLeases/{storeHash}` with an owner
  * and an expiry. Taking it is a `create()` (or, when it expired, an update guarded by the version we
  * read), so two instances can never both hold it; a crashed holder's lease simply expires.
  */
 export interface Lease {
   storeHash: string;
-  /** True once a renewal found the lease taken over (the flush must not write after that). */
+  /** True once a renewal found the lease taken over (the sync must not write after that). */
   readonly lost: boolean;
   release(): Promise<void>;
 }

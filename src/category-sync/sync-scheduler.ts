@@ -2,19 +2,20 @@ import pLimit from 'p-limit';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { PendingStore } from '../events/pending-store.ts';
-import type { FlushMode, FlushResult, Flusher } from './sync-store.ts';
+import type { SyncMode, SyncResult, CategorySync } from './sync-store.ts';
 
 export interface SchedulerSettings {
   windowMs: number;
   maxWaitMs: number;
   /** In-process timers (the fast path). The Scheduler sweep works without them. */
   timers: boolean;
-  /** Wait before trying a store again after a failed flush. */
+  /** Wait before trying a store again after a failed sync. */
   retryAfterFailureMs?: number;
 }
 
 export interface SweepReport {
   stores: number;
+  /** Stores synced (JSON key kept: the /tasks/flush answer is read by operators). */
   flushed: number;
   notDue: number;
   busy: number;
@@ -23,19 +24,20 @@ export interface SweepReport {
 }
 
 /**
- * Decides when flushes run. Two paths reach the same durable decision (readiness.ts):
+ * Decides when category syncs run. Two paths reach the same durable decision (readiness.ts):
  *  - fast: after an event is stored, an in-process timer fires when the store should be due;
  *  - durable: `sweep()` (POST /tasks/flush from Cloud Scheduler, every minute) looks at every store
  *    with pending work, so nothing waits on a timer that Cloud Run throttled or an instance that died.
- * Within one instance a store is flushed by one run at a time; across instances the lease decides.
+ * Within one instance a store is synced by one run at a time; across instances the lease decides.
  */
-export function createFlushScheduler(deps: { flusher: Flusher; pending: PendingStore; clock: Clock; logger: Logger; settings: SchedulerSettings }) {
+export function createSyncScheduler(deps: { categorySync: CategorySync; pending: PendingStore; clock: Clock; logger: Logger; settings: SchedulerSettings }) {
   const { settings: s, clock, logger } = deps;
   const retryMs = s.retryAfterFailureMs ?? s.windowMs;
   const timers = new Map<string, { timer: NodeJS.Timeout; atMs: number }>();
   const recent = new Map<string, { firstMs: number; lastMs: number }>();
-  const running = new Map<string, Promise<FlushResult>>();
+  const running = new Map<string, Promise<SyncResult>>();
   let stopped = false;
+  // Shown under `flush` in /status (operator contract; the benchmarks read `flushes`).
   const counters = { flushes: 0, failures: 0, busy: 0, sweeps: 0 };
 
   function arm(storeHash: string, atMs: number): void {
@@ -49,7 +51,7 @@ export function createFlushScheduler(deps: { flusher: Flusher; pending: PendingS
     timers.set(storeHash, { timer, atMs });
   }
 
-  function after(storeHash: string, startedAtMs: number, r: FlushResult): void {
+  function after(storeHash: string, startedAtMs: number, r: SyncResult): void {
     const mem = recent.get(storeHash);
     if (mem && mem.lastMs < startedAtMs) recent.delete(storeHash);
     switch (r.outcome) {
@@ -69,14 +71,14 @@ export function createFlushScheduler(deps: { flusher: Flusher; pending: PendingS
     }
   }
 
-  /** Runs a flush of one store now, unless one is already running in this instance. */
-  function run(storeHash: string, mode: FlushMode = 'auto'): Promise<FlushResult> {
+  /** Runs a sync of one store now, unless one is already running in this instance. */
+  function run(storeHash: string, mode: SyncMode = 'auto'): Promise<SyncResult> {
     if (stopped) return Promise.resolve({ outcome: 'busy' });
     const inFlight = running.get(storeHash);
     if (inFlight) return inFlight.then(() => ({ outcome: 'busy' }) as const);
     const startedAt = clock.now();
-    const p = deps.flusher
-      .flushStore(storeHash, mode)
+    const p = deps.categorySync
+      .syncStore(storeHash, mode)
       .then(
         (r) => {
           if (r.outcome === 'flushed') counters.flushes++;
@@ -132,7 +134,7 @@ export function createFlushScheduler(deps: { flusher: Flusher; pending: PendingS
       return report;
     },
 
-    /** Stop taking work: cancel timers and let running flushes finish (they release their leases). */
+    /** Stop taking work: cancel timers and let running syncs finish (they release their leases). */
     async stop(): Promise<void> {
       stopped = true;
       for (const { timer } of timers.values()) clearTimeout(timer);
@@ -146,4 +148,4 @@ export function createFlushScheduler(deps: { flusher: Flusher; pending: PendingS
   };
 }
 
-export type FlushScheduler = ReturnType<typeof createFlushScheduler>;
+export type SyncScheduler = ReturnType<typeof createSyncScheduler>;

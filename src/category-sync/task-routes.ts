@@ -1,7 +1,7 @@
 import type { RoutePlugin } from '../app.ts';
 import type { StoreDirectory } from '../stores/store-directory.ts';
-import type { FlushScheduler } from './sync-scheduler.ts';
-import type { FlushResult } from './sync-store.ts';
+import type { SyncScheduler } from './sync-scheduler.ts';
+import type { SyncResult } from './sync-store.ts';
 
 const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -10,7 +10,7 @@ const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
  * minute); `POST /tasks/full-sync` pages the whole catalog of one store (`?store=HASH`) or of every
  * active store (daily: it also catches time-based rules such as `within_days`).
  */
-export function taskRoutes(deps: { scheduler: FlushScheduler; directory: StoreDirectory; allowedEmails: readonly string[] }): RoutePlugin {
+export function taskRoutes(deps: { scheduler: SyncScheduler; directory: StoreDirectory; allowedEmails: readonly string[] }): RoutePlugin {
   return (app, guard) => {
     const preHandler = guard(deps.allowedEmails);
     app.post('/tasks/flush', { preHandler }, async () => deps.scheduler.sweep());
@@ -19,7 +19,7 @@ export function taskRoutes(deps: { scheduler: FlushScheduler; directory: StoreDi
       const store = request.query.store;
       if (store !== undefined && !STORE_HASH.test(store)) return reply.code(400).send({ error: 'bad_request', message: 'store must be a store hash' });
       const stores = store ? [store] : await deps.directory.activeStores();
-      const results: Record<string, FlushResult | { outcome: 'failed'; error: string }> = {};
+      const results: Record<string, SyncResult | { outcome: 'failed'; error: string }> = {};
       for (const h of stores) {
         try {
           results[h] = await deps.scheduler.run(h, 'full');

@@ -10,6 +10,6 @@ export const COLLECTIONS = {
   givenUp: 'givenUp',
   /** The store registry: status, credentials, rules, last event time. */
   stores: 'stores',
-  /** One flusher per store across instances. */
+  /** One category sync per store across instances. */
   leases: 'flushLeases',
 } as const;

@@ -1,12 +1,9 @@
-// The flusher against the BigCommerce sandbox over real HTTP and the Firestore emulator.
+// The category sync against the BigCommerce sandbox over real HTTP and the Firestore emulator.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxStore } from '../../src/sandbox/index.ts';
 import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { testFirestore } from '../helpers/firestore.ts';
-import { expectedManaged, managedOf, testFlusher } from '../helpers/category-sync.ts';
-import { createFlushScheduler } from '../../src/category-sync/sync-scheduler.ts';
-import { systemClock } from '../../src/clock.ts';
-import { pino } from 'pino';
+import { expectedManaged, managedOf, testCategorySync } from '../helpers/category-sync.ts';
 
 const { db, reset } = testFirestore('demo-flush');
 let sandbox: Sandbox;
@@ -32,15 +29,15 @@ function newStore(opts: { products?: number; consistencyDelayMs?: number } = {})
   return { store, hash, token };
 }
 
-describe('flushStore', () => {
+describe('category sync (syncStore)', () => {
   it('applies the rules to every pending product, writes only real changes, and leaves unmanaged categories alone', async () => {
     const { store, hash, token } = newStore({ products: 600 });
     const before = new Map(store.products().map((p) => [p.id, p.categories.filter((c) => c < 50 || c > 52)]));
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
     const ids = store.products().map((p) => p.id);
     await pending.enqueue(hash, ids, 'test', Date.now() - 1_000);
 
-    const r = await flusher.flushStore(hash);
+    const r = await categorySync.syncStore(hash);
     expect(r).toMatchObject({ outcome: 'flushed', mode: 'batched', pendingRead: 600, productsFetched: 600, missing: 0 });
     if (r.outcome !== 'flushed') return;
     expect(r.fetchRequests).toBe(3); // ceil(600 / 250): the URL limit allows 250 ids of 1-3 digits
@@ -57,20 +54,20 @@ describe('flushStore', () => {
     // Our own writes come back as product/updated: re-evaluating finds nothing to do.
     sandbox.resetStats();
     await pending.enqueue(hash, r.writes.assigned > 0 ? ids : [], 'echo', Date.now() - 1_000);
-    const again = await flusher.flushStore(hash);
+    const again = await categorySync.syncStore(hash);
     expect(again).toMatchObject({ outcome: 'flushed', changedProducts: 0, writes: { assignRequests: 0, unassignRequests: 0 } });
     expect(sandbox.stats(hash).categoryWrites).toBe(0);
   });
 
   it('reads the current state, whatever order the events came in (deleted then updated)', async () => {
     const { store, hash, token } = newStore({ products: 20 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
     store.updateProduct(3, { sale_price: 1, price: 10 });
     store.deleteProduct(4);
     await pending.enqueue(hash, [3, 4], 'updated', Date.now() - 1_000);
     // the delete event arrives (late): remembered, so the 404 of product 4 is final
     await db.collection(COLLECTIONS.pending).doc(`${hash}_4`).update({ deleteSeen: true });
-    const r = await flusher.flushStore(hash);
+    const r = await categorySync.syncStore(hash);
     expect(r).toMatchObject({ outcome: 'flushed', productsFetched: 1, missing: 0, completed: 2, deferred: 0 });
     expect(managedOf(store.product(3)!.categories)).toContain(50);
     expect(await pending.load(hash)).toEqual([]);
@@ -78,48 +75,49 @@ describe('flushStore', () => {
 
   it('retries a product that is not readable yet, then processes it', async () => {
     const { store, hash, token } = newStore({ products: 5, consistencyDelayMs: 1_200 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6 } });
+    // A retry delay the first sync cannot outlast on a loaded machine (the not-before check below).
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6, missingRetryMs: 1_000 } });
     const created = store.createProduct({ name: 'fresh', sale_price: 3, price: 9, inventory_tracking: 'none', is_featured: false });
     await pending.enqueue(hash, [created.id], 'created', Date.now() - 1_000);
 
-    const first = await flusher.flushStore(hash);
+    const first = await categorySync.syncStore(hash);
     expect(first).toMatchObject({ outcome: 'flushed', missing: 1, deferred: 1 });
     const [waiting] = await pending.load(hash);
     expect(waiting).toMatchObject({ attempts: 1 });
     expect(waiting!.notBeforeMs).toBeGreaterThan(Date.now());
-    expect(await flusher.flushStore(hash)).toMatchObject({ outcome: 'not-due' });
+    expect(await categorySync.syncStore(hash)).toMatchObject({ outcome: 'not-due' });
 
     await expect
-      .poll(async () => (await flusher.flushStore(hash)).outcome === 'flushed' && managedOf(store.product(created.id)!.categories).includes(50), { timeout: 10_000, interval: 200 })
+      .poll(async () => (await categorySync.syncStore(hash)).outcome === 'flushed' && managedOf(store.product(created.id)!.categories).includes(50), { timeout: 10_000, interval: 200 })
       .toBe(true);
     expect(await pending.load(hash)).toEqual([]);
   });
 
   it('reads again a product whose read is older than its newest event (stale after an update)', async () => {
     const { store, hash, token } = newStore({ products: 5 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6 } });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6 } });
     const changed = store.updateProduct(2, { sale_price: 7, price: 20 }, { invisibleForMs: 1_500 });
     await pending.enqueue(hash, [2], 'updated', Date.now() - 1_000);
     await db.collection(COLLECTIONS.pending).doc(`${hash}_2`).update({ newestEventCreatedAt: Math.floor(Date.parse(changed.date_modified) / 1000) });
 
-    const first = await flusher.flushStore(hash);
+    const first = await categorySync.syncStore(hash);
     expect(first).toMatchObject({ outcome: 'flushed', productsFetched: 1, deferred: 1, changedProducts: 0 });
     expect(managedOf(store.product(2)!.categories)).not.toContain(50);
     await expect
-      .poll(async () => (await flusher.flushStore(hash)).outcome === 'flushed' && managedOf(store.product(2)!.categories).includes(50), { timeout: 10_000, interval: 200 })
+      .poll(async () => (await categorySync.syncStore(hash)).outcome === 'flushed' && managedOf(store.product(2)!.categories).includes(50), { timeout: 10_000, interval: 200 })
       .toBe(true);
     expect(await pending.load(hash)).toEqual([]);
   });
 
   it('gives up on a product that never appears, after the configured attempts, and keeps a trace', async () => {
     const { hash, token } = newStore({ products: 3 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingRetryMs: 50, missingMaxAttempts: 3 } });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingRetryMs: 50, missingMaxAttempts: 3 } });
     await pending.enqueue(hash, [987_654], 'updated', Date.now() - 1_000);
     const outcomes: unknown[] = [];
     await expect
       .poll(
         async () => {
-          const r = await flusher.flushStore(hash);
+          const r = await categorySync.syncStore(hash);
           outcomes.push(r);
           return (await pending.load(hash)).length;
         },
@@ -133,9 +131,9 @@ describe('flushStore', () => {
   it('keeps a product whose record an event touched during the flush', async () => {
     const { store, hash, token } = newStore({ products: 10 });
     store.setFaults({ latencyMs: 400 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
     await pending.enqueue(hash, [1, 2], 'updated', Date.now() - 1_000);
-    const running = flusher.flushStore(hash);
+    const running = categorySync.syncStore(hash);
     await new Promise((r) => setTimeout(r, 150));
     await pending.enqueue(hash, [2], 'updated-again', Date.now());
     const r = await running;
@@ -146,17 +144,17 @@ describe('flushStore', () => {
   it('never flushes one store twice at once', async () => {
     const { store, hash, token } = newStore({ products: 10 });
     store.setFaults({ latencyMs: 300 });
-    const a = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'a' });
-    const b = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'b' });
+    const a = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'a' });
+    const b = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'b' });
     await a.pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
-    const [ra, rb] = await Promise.all([a.flusher.flushStore(hash), b.flusher.flushStore(hash)]);
+    const [ra, rb] = await Promise.all([a.categorySync.syncStore(hash), b.categorySync.syncStore(hash)]);
     expect([ra.outcome, rb.outcome].sort()).toEqual(['busy', 'flushed']);
   });
 
   it('pages the whole catalog in full mode and records its size for the planner', async () => {
     const { store, hash, token } = newStore({ products: 520 });
-    const { flusher, directory } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
-    const r = await flusher.flushStore(hash, 'full');
+    const { categorySync, directory } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const r = await categorySync.syncStore(hash, 'full');
     expect(r).toMatchObject({ outcome: 'flushed', mode: 'full', fetchRequests: 3, productsFetched: 520 });
     for (const p of store.products()) expect(managedOf(p.categories)).toEqual(expectedManaged(p));
     expect((await directory.get(hash))?.catalogTotal).toBe(520);
@@ -165,28 +163,27 @@ describe('flushStore', () => {
   it('switches to a full sync when that takes fewer calls than the id:in batches', async () => {
     const { hash, token } = newStore({ products: 300 });
     // A tight URL limit makes id:in chunks small: 300 pending ids need many calls, 2 pages do it.
-    const { flusher, pending, directory } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { maxUrlLength: 400 } });
-    await directory.recordFlush(hash, { flushedAtMs: Date.now(), catalogTotal: 300 });
+    const { categorySync, pending, directory } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { maxUrlLength: 400 } });
+    await directory.recordSync(hash, { syncedAtMs: Date.now(), catalogTotal: 300 });
     await pending.enqueue(hash, Array.from({ length: 300 }, (_, i) => i + 1), 'bulk', Date.now() - 1_000);
-    const r = await flusher.flushStore(hash);
+    const r = await categorySync.syncStore(hash);
     expect(r).toMatchObject({ outcome: 'flushed', mode: 'full', fetchRequests: 2 });
     expect(sandbox.stats(hash).maxUrlLength).toBeLessThanOrEqual(400);
   });
 
   it('drops pending work of an uninstalled store without calling BigCommerce', async () => {
     const { hash, token } = newStore({ products: 5 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
     await pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
     await db.collection(COLLECTIONS.stores).doc(hash).set({ status: 'uninstalled' }, { merge: true });
-    expect(await flusher.flushStore(hash)).toEqual({ outcome: 'uninstalled', dropped: 3 });
+    expect(await categorySync.syncStore(hash)).toEqual({ outcome: 'uninstalled', dropped: 3 });
     expect(sandbox.stats(hash).requests).toBe(0);
   });
 
   it('on shutdown takes no new work and lets the running flush finish and release its lease', async () => {
     const { store, hash, token } = newStore({ products: 10 });
     store.setFaults({ latencyMs: 400 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
-    const scheduler = createFlushScheduler({ flusher, pending, clock: systemClock, logger: pino({ level: 'silent' }), settings: { windowMs: 0, maxWaitMs: 0, timers: true } });
+    const { scheduler, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, scheduler: { timers: true } });
     await pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
     const running = scheduler.run(hash);
     await new Promise((r) => setTimeout(r, 100));
