@@ -1,36 +1,11 @@
-// Composition root: the only place that reads configuration and builds real clients.
-import { loadConfig, ConfigError } from './config.ts';
-import { createLogger } from './logger.ts';
-import { systemClock } from './clock.ts';
-import { createFirestore } from './firestore/create-firestore.ts';
-import { createFirestoreEventStore } from './events/firestore-event-store.ts';
-import { createPushAuthenticator } from './ingest/push-auth.ts';
-import { createIngest } from './ingest/ingest-message.ts';
+// The server: config -> services -> app -> listen -> shutdown. The wiring itself is services.ts.
+import { loadConfig, ConfigError, type Config } from './config.ts';
 import { buildApp } from './app.ts';
-import { createFirestorePendingStore } from './events/firestore-pending-store.ts';
-import { createFirestoreLeases } from './category-sync/sync-lease.ts';
-import { createFlusher } from './category-sync/sync-store.ts';
-import { createFlushScheduler } from './category-sync/sync-scheduler.ts';
-import { taskRoutes } from './category-sync/task-routes.ts';
-import { createFullSyncJobs } from './category-sync/full-sync-job.ts';
-import { createFirestoreFullSyncJobs } from './category-sync/full-sync-job-store.ts';
-import { createStoreRunner } from './category-sync/store-runner.ts';
-import { createStoreDirectory } from './stores/store-directory.ts';
-import { createTokenCipher } from './stores/token-cipher.ts';
-import { createBigCommerceClient, type BigCommerceClient } from './bigcommerce/client.ts';
-import { createRateLimiterRegistry } from './bigcommerce/rate-limiter.ts';
-import { loadRuleSetFile } from './rules/rule-set-schema.ts';
-import { createStoreRegistry } from './stores/store-registry.ts';
-import { appRoutes } from './stores/app-routes.ts';
-import { desiredWebhooks } from './webhooks/desired-webhooks.ts';
-import { createWebhookReconciler } from './webhooks/reconcile-webhooks.ts';
-import { webhookTaskRoutes } from './webhooks/task-routes.ts';
-import { randomUUID } from 'node:crypto';
+import { createServices } from './services.ts';
 
-async function main(): Promise<void> {
-  let config;
+function configOrExit(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -38,138 +13,17 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ level: config.log.level, projectId: config.projectId, ...(config.log.pretty !== undefined ? { pretty: config.log.pretty } : {}) });
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit();
+  const services = await createServices(config);
+  const { logger } = services;
   if (config.push.auth === 'none') {
     logger.warn('PUSH_AUTH=none: /pubsub/push, /status and /tasks accept unauthenticated requests. Local development only - never deploy this.');
   }
-
-  const db = createFirestore(config);
-  const eventStore = createFirestoreEventStore(db);
-  const authenticator = createPushAuthenticator({ mode: config.push.auth, audience: config.push.audience, certsUrl: config.push.certsUrl });
-  const ingest = createIngest({
-    store: eventStore,
-    clock: systemClock,
-    dedupeTtlMs: config.push.dedupeTtlHours * 3_600_000,
-    storeBudgetMs: config.push.storeBudgetMs,
-  });
-  const pushAccounts = config.push.serviceAccount ? [config.push.serviceAccount] : [];
-  const operatorAccounts = config.push.schedulerServiceAccount ? [config.push.schedulerServiceAccount] : [];
-
-  const defaultRuleSet = config.flush.rulesFile ? await loadRuleSetFile(config.flush.rulesFile) : undefined;
-  const cipher = config.bigcommerce.tokenEncryptionKey ? createTokenCipher(config.bigcommerce.tokenEncryptionKey) : undefined;
-  const directory = createStoreDirectory({ db, singleStore: config.bigcommerce.singleStore, defaultRuleSet, cipher, logger });
-  const pending = createFirestorePendingStore(db, systemClock);
-  const rateLimiters = createRateLimiterRegistry({ clock: systemClock, logger, reserve: config.bigcommerce.rateLimitReserve });
-  const clients = new Map<string, BigCommerceClient>();
-  const clientFor = (store: { storeHash: string; accessToken: string }) => {
-    const key = `${store.storeHash}\n${store.accessToken}`;
-    let client = clients.get(key);
-    if (!client) {
-      client = createBigCommerceClient({
-        apiUrl: config.bigcommerce.apiUrl,
-        storeHash: store.storeHash,
-        accessToken: store.accessToken,
-        clock: systemClock,
-        logger,
-        requestBudgetMs: config.bigcommerce.requestBudgetMs,
-        rateLimiter: rateLimiters.forStore(store.storeHash),
-      });
-      clients.set(key, client);
-    }
-    return client;
-  };
-  const leases = createFirestoreLeases(db, { owner: `${config.revision}/${randomUUID()}`, leaseMs: config.flush.leaseMs, clock: systemClock });
-  const flusher = createFlusher({
-    pending,
-    leases,
-    directory,
-    clientFor,
-    clock: systemClock,
-    logger,
-    settings: {
-      windowMs: config.flush.windowMs,
-      maxWaitMs: config.flush.maxWaitMs,
-      missingMaxAttempts: config.flush.missingMaxAttempts,
-      missingRetryMs: config.flush.missingRetryMs,
-      staleToleranceMs: config.flush.staleToleranceMs,
-      staleRetryMs: config.flush.staleRetryMs,
-      fetchConcurrency: config.bigcommerce.fetchConcurrency,
-      maxUrlLength: 2047,
-    },
-  });
-  const fullSyncJobs = createFullSyncJobs({
-    jobs: createFirestoreFullSyncJobs(db),
-    pending,
-    leases,
-    directory,
-    clientFor,
-    clock: systemClock,
-    logger,
-    settings: { sliceMs: config.flush.fullSyncSliceMs, staleToleranceMs: config.flush.staleToleranceMs, maxUrlLength: 2047 },
-  });
-  const scheduler = createFlushScheduler({
-    flusher: createStoreRunner({ pendingSync: flusher, jobs: fullSyncJobs }),
-    jobs: fullSyncJobs,
-    pending,
-    clock: systemClock,
-    logger,
-    settings: { windowMs: config.flush.windowMs, maxWaitMs: config.flush.maxWaitMs, timers: config.flush.timers, concurrency: config.flush.concurrency },
-  });
-
-  /** Starts a store's durable full-sync job and kicks it off; sweeps and timers carry it on from its cursor. */
-  const startFullSync = async (storeHash: string) => {
-    const r = await fullSyncJobs.start(storeHash);
-    scheduler.run(storeHash, 'full').catch((err: unknown) => logger.error({ storeHash, err }, 'full sync run failed'));
-    return r;
-  };
-
-  // Lifecycle: store registry, webhook reconcile + gap backfill, app install callbacks.
-  const registry = createStoreRegistry({ db, cipher, pending, logger });
-  const reconciler = config.webhooks.topic
-    ? createWebhookReconciler({
-        directory,
-        registry,
-        pending,
-        clientFor,
-        clock: systemClock,
-        logger,
-        settings: { desired: desiredWebhooks({ projectId: config.projectId, topic: config.webhooks.topic, scopes: config.webhooks.scopes }), ownClientId: config.bigcommerce.clientId, backfillSilenceMs: config.webhooks.backfillSilenceMs },
-        onEnqueued: (storeHash) => scheduler.notify(storeHash),
-      })
-    : undefined;
-  if (!reconciler) logger.warn('WEBHOOK_TOPIC is not set: webhook reconcile and install-time webhook registration are off');
-  const { clientId, clientSecret } = config.bigcommerce;
-  const oauth = clientId && clientSecret && cipher ? { clientId, clientSecret, loginUrl: config.bigcommerce.loginUrl, redirectUri: config.bigcommerce.appUrl ? `${config.bigcommerce.appUrl}/auth` : undefined } : undefined;
-  const lifecyclePlugins = [
-    appRoutes({
-      oauth,
-      registry,
-      directory,
-      registerWebhooks: (storeHash) => (reconciler ? reconciler.reconcileStore(storeHash) : Promise.resolve({ outcome: 'off', errors: [{ code: 'WEBHOOK_CONFIG_INVALID', message: 'WEBHOOK_TOPIC is not set' }] })),
-      firstSync: startFullSync,
-      clock: systemClock,
-      logger,
-    }),
-    ...(reconciler ? [webhookTaskRoutes({ reconciler, allowedEmails: operatorAccounts })] : []),
-  ];
-
-  const { server } = await buildApp({
-    logger,
-    projectId: config.projectId,
-    ingest,
-    eventStore,
-    authenticator,
-    pushServiceAccounts: pushAccounts,
-    operatorServiceAccounts: operatorAccounts,
-    maxBodyBytes: config.push.maxBodyBytes,
-    onStored: (o) => {
-      if (o.productIds.length > 0) scheduler.notify(o.storeHash);
-      // Completes the uninstall the event recorded: forget the token, drop pending (reconcile retries it).
-      if (o.scope === 'store/app/uninstalled') registry.settleUninstall(o.storeHash).catch((err: unknown) => logger.error({ storeHash: o.storeHash, err }, 'uninstall settle failed'));
-    },
-    statusExtras: async () => ({ flush: scheduler.stats(), fullSync: await fullSyncJobs.status() }),
-    plugins: [taskRoutes({ scheduler, directory, fullSync: fullSyncJobs, allowedEmails: operatorAccounts, requestBudgetMs: config.flush.fullSyncRequestBudgetMs }), ...lifecyclePlugins],
-  });
+  if (!services.reconciler) logger.warn('WEBHOOK_TOPIC is not set: webhook reconcile and install-time webhook registration are off');
+  const { server } = await buildApp(services.app);
 
   let closing = false;
   const shutdown = (signal: string) => {
@@ -181,8 +35,7 @@ async function main(): Promise<void> {
     force.unref();
     server
       .close()
-      .then(() => scheduler.stop())
-      .then(() => db.terminate())
+      .then(() => services.close())
       .then(() => {
         logger.info('stopped');
         logger.flush();

@@ -79,10 +79,30 @@ export function listProductsPath(opts: ListProductsOptions): string {
   return path;
 }
 
-export function productPath(id: number, opts: IncludeOptions = {}): string {
-  assertIds([id]);
-  const q = includeQuery(opts);
-  return `/v3/catalog/products/${id}${q ? `?${q.slice(1)}` : ''}`;
+/** `2024-05-01T10:00:00+00:00`: seconds precision, the form BigCommerce itself writes (floored, so nothing is skipped). */
+export function bcDate(msSinceEpoch: number): string {
+  return new Date(Math.floor(msSinceEpoch / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
+}
+
+export interface KeysetOptions extends IncludeOptions {
+  /** Default 250 (the maximum). */
+  limit?: number;
+  /** Only products modified at or after this instant (ms; sent as `date_modified:min`, seconds precision). */
+  modifiedSinceMs?: number;
+}
+
+/**
+ * One keyset page of the listing: `id:greater=<afterId>&sort=id&direction=asc`, the next page
+ * starting after the last id seen. `include_fields` defaults to `id` (the cheapest listing).
+ */
+export function keysetProductsPath(afterId: number, opts: KeysetOptions = {}): string {
+  const limit = opts.limit ?? MAX_PAGE_SIZE;
+  if (!Number.isSafeInteger(afterId) || afterId < 0 || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new AppError('BC_INVALID_PAGE', `afterId must be >= 0 and limit within 1..${MAX_PAGE_SIZE}`, { details: { afterId, limit } });
+  }
+  const since = opts.modifiedSinceMs === undefined ? '' : `date_modified:min=${encodeURIComponent(bcDate(opts.modifiedSinceMs))}&`;
+  const include = includeQuery({ includeFields: opts.includeFields?.length ? opts.includeFields : ['id'], ...(opts.include ? { include: opts.include } : {}) });
+  return `/v3/catalog/products?${since}id:greater=${afterId}&sort=id&direction=asc&limit=${limit}${include}`;
 }
 
 /** `...category-assignments?category_id:in=<id>&product_id:in=<ids>`; chunk prefix = everything up to `product_id:in=`. */
@@ -94,16 +114,4 @@ export function unassignCategoriesPrefix(categoryId: number): string {
 export function unassignCategoriesPath(categoryId: number, productIds: readonly number[]): string {
   assertIds(productIds, 'product_id');
   return `${unassignCategoriesPrefix(categoryId)}${productIds.join(',')}`;
-}
-
-/**
- * Keyset page of the catalog: products with an id above `afterId`, ascending, at most `limit`.
- * Unlike `page=N`, a product created or deleted meanwhile never shifts later pages (nothing is
- * skipped or read twice), and the last id of a page is a durable cursor for the next one.
- */
-export function productsAfterPath(afterId: number, limit: number, opts: IncludeOptions = {}): string {
-  if (!Number.isSafeInteger(afterId) || afterId < 0 || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new AppError('BC_INVALID_PAGE', `afterId must be >= 0 and limit within 1..${MAX_PAGE_SIZE}`, { details: { afterId, limit } });
-  }
-  return `/v3/catalog/products?id:greater=${afterId}&sort=id&direction=asc&limit=${limit}${includeQuery(opts)}`;
 }

@@ -3,22 +3,14 @@ import { z } from 'zod';
 import { systemClock, type Clock } from '../clock.ts';
 import { AppError, isAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import {
-  assertIds,
-  CATEGORY_ASSIGNMENTS_PATH,
-  listProductsPath,
-  productPath,
-  productsByIdsPath,
-  unassignCategoriesPath,
-  type IncludeOptions,
-  type ListProductsOptions,
-} from './catalog-paths.ts';
-import { ErrorBodySchema, ProductListResponseSchema, ProductResponseSchema, type Pagination, type Product } from './product.ts';
+import { ErrorBodySchema, type ErrorBody } from './product.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
 /**
- * HTTP client for one BigCommerce store: auth, rate-limit pacing (rate-limiter.ts), retries and
- * typed errors. Paths are appended to `${apiUrl}/stores/${storeHash}` by plain concatenation, so
+ * The transport to one BigCommerce store: auth, rate-limit pacing (rate-limiter.ts), retries, typed
+ * errors, GraphQL, and URLs. It knows no resource: catalog reads (catalog.ts), category
+ * assignments (category-assignments.ts) and webhooks (webhooks.ts) are modules on top of it, and a
+ * new API (orders, ...) is one more such module. Paths are appended to `${apiUrl}/stores/${storeHash}` by plain concatenation, so
  * `requestUrl(p)` is byte for byte what is sent (see catalog-paths.ts for the query form).
  *
  * Retry contract of one logical call (`request` and everything built on it), all waits on the Clock
@@ -81,29 +73,20 @@ export interface GraphqlResponse<T> {
   errors?: GraphqlError[];
 }
 
-export interface CategoryAssignment {
-  product_id: number;
-  category_id: number;
+export interface RequestOptions {
+  /**
+   * Cancels the call: an attempt in flight is aborted, no retry or wait follows, and the call
+   * rejects with AppError BC_ABORTED (retryable). A sync whose chunk failed cancels its other reads.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 export interface BigCommerceClient {
   readonly storeHash: string;
   /** `pathAndQuery` follows `/stores/{hash}`, e.g. '/v3/catalog/products?id:in=1,2'. Throws AppError BC_* (see above). */
-  request<T>(method: HttpMethod, pathAndQuery: string, body?: unknown): Promise<BigCommerceResponse<T>>;
-  /** ONE request for 1..250 ids (the caller chunks); `limit` = ids.length. Unknown ids are simply absent. [] for no ids, no request. */
-  getProductsByIds(ids: number[], opts?: IncludeOptions): Promise<Product[]>;
-  listProducts(opts: ListProductsOptions): Promise<{ products: Product[]; pagination: Pagination }>;
-  /** undefined on 404 (note: an unknown store hash also answers 404). */
-  getProduct(id: number, opts?: IncludeOptions): Promise<Product | undefined>;
-  /** `limit=1&include_fields=id` -> meta.pagination.total. */
-  countProducts(): Promise<number>;
-  /** PUT category-assignments (creates; idempotent). The caller chunks. No request for no pairs. */
-  assignCategories(pairs: CategoryAssignment[]): Promise<void>;
-  /**
-   * DELETE ?category_id:in=X&product_id:in=... The caller chunks so the URL fits. No request for no
-   * product ids: without the product filter the call would empty the whole category.
-   */
-  unassignCategories(categoryId: number, productIds: number[]): Promise<void>;
+  request<T>(method: HttpMethod, pathAndQuery: string, body?: unknown, opts?: RequestOptions): Promise<BigCommerceResponse<T>>;
+  /** `request` plus a schema check of the success body (AppError BC_INVALID_RESPONSE, retryable, when it does not fit). */
+  requestParsed<S extends z.ZodType>(method: HttpMethod, pathAndQuery: string, schema: S, body?: unknown, opts?: RequestOptions): Promise<z.infer<S>>;
   /** POST /stores/{hash}/graphql (not under /v3). GraphQL-level errors are returned, HTTP-level ones thrown. */
   graphql<T>(query: string, variables?: Record<string, unknown>): Promise<GraphqlResponse<T>>;
   /** The exact URL a request for `pathAndQuery` is sent to (the chunkers measure its length). */
@@ -139,6 +122,31 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
+/** The error for a call that ran out of budget after `failure` (its last failed attempt). */
+function exhausted(storeHash: string, failure: Failure | undefined, ctx: Record<string, unknown>, cause?: unknown): AppError {
+  const o = { retryable: true, cause, details: { storeHash, ...ctx } };
+  if (!failure) return new AppError('BC_BUDGET_EXCEEDED', 'BigCommerce request budget exceeded', o);
+  switch (failure.kind) {
+    case 'rate_limited':
+      return new AppError('BC_RATE_LIMITED', 'BigCommerce still rate limited after the request budget', { ...o, details: { ...o.details, status: 429 } });
+    case 'server':
+      return new AppError('BC_SERVER_ERROR', 'BigCommerce server error after the request budget', {
+        ...o,
+        details: { ...o.details, status: failure.status, title: failure.title },
+      });
+    case 'network':
+      return new AppError('BC_NETWORK', 'BigCommerce unreachable after the request budget', { ...o, details: { ...o.details, reason: failure.reason } });
+  }
+}
+
+/** The error of a 4xx that retrying cannot fix, with BigCommerce's title/type/errors (or the body's start) in details. */
+function refusal(status: number, text: string, eb: ErrorBody | undefined, ctx: Record<string, unknown>): AppError {
+  const details = { ...ctx, status, title: eb?.title, type: eb?.type, errors: eb?.errors, ...(eb ? {} : { bodyStart: text.slice(0, 200) }) };
+  if (status === 401 || status === 403) return new AppError('BC_UNAUTHORIZED', 'BigCommerce refused the access token', { details });
+  if (status === 404) return new AppError('BC_NOT_FOUND', 'BigCommerce resource not found', { details });
+  return new AppError('BC_BAD_REQUEST', BAD_REQUEST_MESSAGE, { details });
+}
+
 export function createBigCommerceClient(opts: BigCommerceClientOptions): BigCommerceClient {
   const { storeHash, accessToken } = opts;
   const base = `${opts.apiUrl.replace(/\/+$/, '')}/stores/${storeHash}`;
@@ -156,24 +164,8 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
 
   const requestUrl = (pathAndQuery: string): string => `${base}${pathAndQuery}`;
 
-  /** The error for a call that ran out of budget after `failure` (its last failed attempt). */
-  function exhausted(failure: Failure | undefined, ctx: Record<string, unknown>, cause?: unknown): AppError {
-    const o = { retryable: true, cause, details: { storeHash, ...ctx } };
-    if (!failure) return new AppError('BC_BUDGET_EXCEEDED', 'BigCommerce request budget exceeded', o);
-    switch (failure.kind) {
-      case 'rate_limited':
-        return new AppError('BC_RATE_LIMITED', 'BigCommerce still rate limited after the request budget', { ...o, details: { ...o.details, status: 429 } });
-      case 'server':
-        return new AppError('BC_SERVER_ERROR', 'BigCommerce server error after the request budget', {
-          ...o,
-          details: { ...o.details, status: failure.status, title: failure.title },
-        });
-      case 'network':
-        return new AppError('BC_NETWORK', 'BigCommerce unreachable after the request budget', { ...o, details: { ...o.details, reason: failure.reason } });
-    }
-  }
-
-  async function request<T>(method: HttpMethod, pathAndQuery: string, body?: unknown): Promise<BigCommerceResponse<T>> {
+  async function request<T>(method: HttpMethod, pathAndQuery: string, body?: unknown, reqOpts: RequestOptions = {}): Promise<BigCommerceResponse<T>> {
+    const signal = reqOpts.signal;
     const url = requestUrl(pathAndQuery);
     const path = pathAndQuery.split('?')[0];
     const headers: Record<string, string> = { 'X-Auth-Token': accessToken, Accept: 'application/json', 'User-Agent': userAgent };
@@ -188,22 +180,28 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
     let backoffs = 0;
     let last: Failure | undefined;
     const ctx = () => ({ method, path, attempts, elapsedMs: clock.now() - startMs });
+    const aborted = () => new AppError('BC_ABORTED', 'BigCommerce request cancelled', { retryable: true, details: { storeHash, ...ctx() } });
 
     /** Sleeps before the next attempt, or throws when that sleep would end past the budget. */
     const backOff = async (failure: Failure, cause?: unknown) => {
       last = failure;
       backoffs++;
       const delayMs = Math.floor(random() * Math.min(retryMaxMs, retryBaseMs * 2 ** (backoffs - 1)));
-      if (clock.now() + delayMs > lastStartMs) throw exhausted(failure, ctx(), cause);
+      if (clock.now() + delayMs > lastStartMs) throw exhausted(storeHash, failure, ctx(), cause);
       log.warn({ storeHash, method, path, attempt: attempts, delayMs, ...failure }, 'bigcommerce request retry');
-      await clock.sleep(delayMs);
+      try {
+        await clock.sleep(delayMs, signal);
+      } catch {
+        throw aborted();
+      }
     };
 
     for (;;) {
+      if (signal?.aborted) throw aborted();
       try {
         await limiter.acquire({ deadlineMs: lastStartMs });
       } catch (e) {
-        if (isAppError(e, 'BC_BUDGET_EXCEEDED')) throw exhausted(last, { ...ctx(), ...e.details }, e);
+        if (isAppError(e, 'BC_BUDGET_EXCEEDED')) throw exhausted(storeHash, last, { ...ctx(), ...e.details }, e);
         throw e;
       }
       attempts++;
@@ -211,10 +209,12 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
       let text: string;
       try {
         const remainingMs = deadlineMs - clock.now();
-        res = await fetchFn(url, { method, headers, body: payload, signal: AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, remainingMs))) });
+        const timeout = AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, remainingMs)));
+        res = await fetchFn(url, { method, headers, body: payload, signal: signal ? AbortSignal.any([timeout, signal]) : timeout });
         text = await res.text();
       } catch (e) {
         limiter.release();
+        if (signal?.aborted) throw aborted();
         await backOff({ kind: 'network', reason: networkReason(e) }, e);
         continue;
       }
@@ -223,7 +223,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
         const waitMs = limiter.onRateLimited(res.headers);
         limiter.release();
         last = { kind: 'rate_limited', status: 429 };
-        if (clock.now() + waitMs > lastStartMs) throw exhausted(last, { ...ctx(), waitMs });
+        if (clock.now() + waitMs > lastStartMs) throw exhausted(storeHash, last, { ...ctx(), waitMs });
         continue;
       }
       limiter.update(res.headers);
@@ -246,20 +246,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
         await backOff({ kind: 'server', status: res.status, title: eb?.title });
         continue;
       }
-      const details = {
-        storeHash,
-        ...ctx(),
-        status: res.status,
-        title: eb?.title,
-        type: eb?.type,
-        errors: eb?.errors,
-        ...(eb ? {} : { bodyStart: text.slice(0, 200) }),
-      };
-      if (res.status === 401 || res.status === 403) {
-        throw new AppError('BC_UNAUTHORIZED', 'BigCommerce refused the access token', { details });
-      }
-      if (res.status === 404) throw new AppError('BC_NOT_FOUND', 'BigCommerce resource not found', { details });
-      throw new AppError('BC_BAD_REQUEST', BAD_REQUEST_MESSAGE, { details });
+      throw refusal(res.status, text, eb, { storeHash, ...ctx() });
     }
   }
 
@@ -278,54 +265,9 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
     request,
     requestUrl,
 
-    async getProductsByIds(ids, o = {}) {
-      if (ids.length === 0) return [];
-      const path = productsByIdsPath(ids, o);
-      const res = await request<unknown>('GET', path);
-      return parseBody(ProductListResponseSchema, res.body, '/v3/catalog/products').data;
-    },
-
-    async listProducts(o) {
-      const res = await request<unknown>('GET', listProductsPath(o));
-      const body = parseBody(ProductListResponseSchema, res.body, '/v3/catalog/products');
-      return { products: body.data, pagination: body.meta.pagination };
-    },
-
-    async getProduct(id, o = {}) {
-      try {
-        const res = await request<unknown>('GET', productPath(id, o));
-        return parseBody(ProductResponseSchema, res.body, '/v3/catalog/products/{id}').data;
-      } catch (e) {
-        if (isAppError(e, 'BC_NOT_FOUND')) return undefined;
-        throw e;
-      }
-    },
-
-    async countProducts() {
-      const res = await request<unknown>('GET', '/v3/catalog/products?limit=1&include_fields=id');
-      return parseBody(ProductListResponseSchema, res.body, '/v3/catalog/products').meta.pagination.total;
-    },
-
-    async assignCategories(pairs) {
-      if (pairs.length === 0) return;
-      assertIds(
-        pairs.map((p) => p.product_id),
-        'product_id',
-      );
-      assertIds(
-        pairs.map((p) => p.category_id),
-        'category_id',
-      );
-      await request<unknown>(
-        'PUT',
-        CATEGORY_ASSIGNMENTS_PATH,
-        pairs.map((p) => ({ product_id: p.product_id, category_id: p.category_id })),
-      );
-    },
-
-    async unassignCategories(categoryId, productIds) {
-      if (productIds.length === 0) return;
-      await request<unknown>('DELETE', unassignCategoriesPath(categoryId, productIds));
+    async requestParsed(method, pathAndQuery, schema, body, reqOpts) {
+      const res = await request<unknown>(method, pathAndQuery, body, reqOpts);
+      return parseBody(schema, res.body, pathAndQuery.split('?')[0] ?? pathAndQuery);
     },
 
     async graphql<T>(query: string, variables?: Record<string, unknown>) {

@@ -1,4 +1,5 @@
 import type { BigCommerceClient } from '../bigcommerce/client.ts';
+import { createCategoryAssignments } from '../bigcommerce/category-assignments.ts';
 import { applyCategoryPlan, type ApplyCategoryPlanResult, type CategoryWriter } from '../rules/apply-category-plan.ts';
 import type { CategoryPlan } from '../rules/plan-category-changes.ts';
 import { rejectionReason, sendIsolating } from './isolate-rejections.ts';
@@ -9,28 +10,26 @@ import { rejectionReason, sendIsolating } from './isolate-rejections.ts';
  * of failing the whole sync. Everything else behaves as applyCategoryPlan (errors that are not an
  * item's fault propagate).
  */
-export async function applyCategoryPlanIsolated(
-  plan: CategoryPlan,
-  client: Pick<BigCommerceClient, 'assignCategories' | 'unassignCategories' | 'requestUrl'>,
-  maxUrlLength: number,
-): Promise<{ writes: ApplyCategoryPlanResult; rejected: Map<number, string> }> {
+export async function applyCategoryPlanIsolated(plan: CategoryPlan, client: BigCommerceClient, maxUrlLength: number): Promise<{ writes: ApplyCategoryPlanResult; rejected: Map<number, string> }> {
+  const assignments = createCategoryAssignments(client, { maxUrlLength });
   const rejected = new Map<number, string>();
   const writer: CategoryWriter = {
     async assign(pairs) {
       const r = await sendIsolating(pairs, async (batch) => {
-        await client.assignCategories(batch);
+        await assignments.assign(batch);
         return [];
       });
       for (const x of r.rejected) rejected.set(x.item.product_id, rejectionReason('write', x.error));
     },
     async unassign(categoryId, productIds) {
       const r = await sendIsolating(productIds, async (batch) => {
-        await client.unassignCategories(categoryId, batch);
+        await assignments.unassign(categoryId, batch);
         return [];
       });
       for (const x of r.rejected) rejected.set(x.item, rejectionReason('write', x.error));
     },
+    unassignBatches: (categoryId, productIds) => assignments.unassignBatches(categoryId, productIds),
   };
-  const writes = await applyCategoryPlan(plan, writer, { baseUrlLength: client.requestUrl('').length, maxUrlLength });
+  const writes = await applyCategoryPlan(plan, writer);
   return { writes, rejected };
 }

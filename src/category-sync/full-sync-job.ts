@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { BigCommerceClient } from '../bigcommerce/client.ts';
-import { productsAfterPath, type IncludeOptions } from '../bigcommerce/catalog-paths.ts';
-import { ProductListResponseSchema, type Product } from '../bigcommerce/product.ts';
-import { AppError } from '../errors.ts';
+import { createCatalog } from '../bigcommerce/catalog.ts';
+import type { Product } from '../bigcommerce/product.ts';
 import type { PendingStore } from '../events/pending-store.ts';
 import { parseIsoDateMs } from '../rules/parse-iso-date.ts';
 import { planCategoryChanges, type ProductState } from '../rules/plan-category-changes.ts';
@@ -17,7 +16,7 @@ import { jobProgress, type FullSyncJob, type FullSyncJobStore, type JobProgress 
 import { isStaleRead } from './stale-read.ts';
 import type { LeaseManager } from './sync-lease.ts';
 import type { RunContext } from './sync-scheduler.ts';
-import type { FlushResult } from './sync-store.ts';
+import type { SyncResult } from './sync-store.ts';
 import type { PendingProduct } from './readiness.ts';
 
 export interface FullSyncJobSettings {
@@ -38,16 +37,6 @@ export interface FullSyncJobDeps {
   clock: Clock;
   logger: Logger;
   settings: FullSyncJobSettings;
-}
-
-/** One keyset page of the catalog (id:greater + sort=id) and how many products remain from its start. */
-export async function listProductsAfter(client: BigCommerceClient, afterId: number, limit: number, fetch: IncludeOptions): Promise<{ products: Product[]; remaining: number }> {
-  const res = await client.request<unknown>('GET', productsAfterPath(afterId, limit, fetch));
-  const parsed = ProductListResponseSchema.safeParse(res.body);
-  if (!parsed.success) {
-    throw new AppError('BC_INVALID_RESPONSE', 'BigCommerce product list has an unexpected shape', { retryable: true, details: { storeHash: client.storeHash } });
-  }
-  return { products: parsed.data.data, remaining: parsed.data.meta.pagination.total };
 }
 
 /**
@@ -90,7 +79,7 @@ export function createFullSyncJobs(deps: FullSyncJobDeps) {
     return { reads, completed, kept };
   }
 
-  async function runSlice(storeHash: string, ctx?: RunContext): Promise<FlushResult> {
+  async function runSlice(storeHash: string, ctx?: RunContext): Promise<SyncResult> {
     const lease = await deps.leases.tryAcquire(storeHash);
     if (!lease) return { outcome: 'busy' };
     const log = logger.child({ storeHash, flushId: randomUUID().slice(0, 8) });
@@ -119,6 +108,7 @@ export function createFullSyncJobs(deps: FullSyncJobDeps) {
         return { outcome: 'not-due', dueAtMs: undefined };
       }
       const client = deps.clientFor({ ...store, accessToken: store.accessToken });
+      const catalog = createCatalog(client, { maxUrlLength: s.maxUrlLength });
       const ruleFields = productFetchOptions(store.ruleSet);
       const fetch = { ...ruleFields, includeFields: [...new Set([...ruleFields.includeFields, 'date_modified'])] };
 
@@ -128,14 +118,12 @@ export function createFullSyncJobs(deps: FullSyncJobDeps) {
         if (lease.lost) return { outcome: 'lease-lost' };
         // At least one page per run, so every run moves the job forward.
         if (stats.pages > 0 && (ctx?.signal.aborted || clock.now() - startedMs >= s.sliceMs)) break;
-        const page = await listProductsAfter(client, p.cursor, pageSize, fetch);
+        const page = await catalog.productsAfter(p.cursor, { ...fetch, limit: pageSize });
         p.requests++;
         stats.pages++;
-        const products = page.products.filter((x) => x.id > p.cursor);
-        const lastId = products.reduce((m, x) => (x.id > m ? x.id : m), p.cursor);
-        // The listing's total counts what remains from this page's start: this page holds all of it
-        // when it is not larger (no empty page needed to prove the end, so GETs = ceil(N / page)).
-        finished = products.length === 0 || page.remaining <= page.products.length;
+        const products = page.products;
+        const lastId = page.lastId ?? products.reduce((m, x) => (x.id > m ? x.id : m), p.cursor);
+        finished = page.lastId === undefined;
         if (products.length > 0) {
           const changes = planCategoryChanges(products as ProductState[], store.ruleSet, clock.now());
           const { writes, rejected } = await applyCategoryPlanIsolated(changes, client, s.maxUrlLength);
@@ -164,14 +152,14 @@ export function createFullSyncJobs(deps: FullSyncJobDeps) {
       }
       if (finished) {
         runningHere.delete(storeHash);
-        await deps.directory.recordFlush(storeHash, { flushedAtMs: clock.now(), catalogTotal: p.done });
+        await deps.directory.recordSync(storeHash, { syncedAtMs: clock.now(), catalogTotal: p.done });
       }
-      const result: FlushResult = {
+      const result: SyncResult = {
         outcome: 'flushed',
         // More to do: due again at once (a timer or the next sweep continues from the cursor).
         dueAtMs: finished ? undefined : clock.now(),
         mode: 'full',
-        pendingRead: stats.firestoreReads,
+        pendingRead: stats.completed + stats.kept,
         fetchRequests: stats.pages,
         productsFetched: stats.products,
         missing: 0,
@@ -181,6 +169,9 @@ export function createFullSyncJobs(deps: FullSyncJobDeps) {
         keptForNextFlush: stats.kept,
         writes: writesTotal,
         changedProducts: stats.changed,
+        chunks: stats.pages,
+        firestoreReads: stats.firestoreReads,
+        firestoreWrites: stats.firestoreWrites,
       };
       log.info({ ...stats, cursor: p.cursor, done: p.done, total: p.total, finished, writes: writesTotal }, 'full sync slice done');
       return result;

@@ -19,7 +19,7 @@ export interface PlanFetchInput {
 }
 
 /**
- * How to read the products a flush needs, choosing between the two techniques from the seed
+ * How to read the products a category sync needs, choosing between the two techniques from the seed
  * guide ("The practitioner's guide to BigCommerce webhooks", Batch processing):
  *
  * 1. Delay and batch: fetch only the changed products with `id:in=…`. The URL limit (~2048

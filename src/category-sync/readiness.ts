@@ -1,5 +1,5 @@
 /**
- * When a store's pending products should be flushed, decided from durable state alone (so any
+ * When a store's pending products should be synced, decided from durable state alone (so any
  * instance, timer or Scheduler sweep reaches the same answer).
  *
  * Debounce is a trailing window with a cap: the store's fresh products are due once no new event has
@@ -33,7 +33,7 @@ export interface DebounceSettings {
 }
 
 export interface Readiness {
-  /** What a flush now should read. */
+  /** What a sync now should read. */
   ready: PendingProduct[];
   /** Earliest time something becomes ready (≤ now when `ready` is non-empty); undefined when nothing is pending. */
   dueAtMs: number | undefined;
@@ -85,7 +85,7 @@ export function isReadyNow(p: Pick<PendingProduct, 'notBeforeMs'>, r: ReadinessS
   return due !== undefined && due <= nowMs;
 }
 
-export function flushReadiness(pending: readonly PendingProduct[], nowMs: number, s: DebounceSettings): Readiness {
+export function syncReadiness(pending: readonly PendingProduct[], nowMs: number, s: DebounceSettings): Readiness {
   const summary = pending.reduce(foldReadiness, EMPTY_READINESS);
   const fresh = pending.filter((p) => !isRetry(p));
   const retries = pending.filter(isRetry);

@@ -1,6 +1,6 @@
 import type { FullSyncJobs } from './full-sync-job.ts';
 import type { RunContext, StoreSyncRunner } from './sync-scheduler.ts';
-import type { FlushMode, FlushResult } from './sync-store.ts';
+import type { SyncMode, SyncResult } from './sync-store.ts';
 
 const earliest = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
 
@@ -11,9 +11,9 @@ const earliest = (a: number | undefined, b: number | undefined) => (a === undefi
  */
 export function createStoreRunner(deps: { pendingSync: StoreSyncRunner; jobs: Pick<FullSyncJobs, 'runSlice' | 'isRunning'> }): StoreSyncRunner {
   return {
-    async flushStore(storeHash: string, mode: FlushMode, ctx?: RunContext): Promise<FlushResult> {
+    async syncStore(storeHash: string, mode: SyncMode, ctx?: RunContext): Promise<SyncResult> {
       if (mode === 'full') return deps.jobs.runSlice(storeHash, ctx);
-      const r = await deps.pendingSync.flushStore(storeHash, 'auto', ctx);
+      const r = await deps.pendingSync.syncStore(storeHash, 'auto', ctx);
       if (!deps.jobs.isRunning(storeHash) || (r.outcome !== 'flushed' && r.outcome !== 'not-due') || ctx?.signal.aborted) return r;
       const j = await deps.jobs.runSlice(storeHash, ctx);
       if (j.outcome !== 'flushed') return r;

@@ -4,7 +4,7 @@ import { COLLECTIONS } from '../firestore/collections.ts';
 import type { Clock } from '../clock.ts';
 
 /**
- * One syncer per store across instances: a lease document `flushLeases/{storeHash}` with an owner
+ * One category sync per store across instances: a lease document `flushLeases/{storeHash}` with an owner
  * and an expiry. Taking it is a `create()` (or, when it expired, an update guarded by the version we
  * read), so two instances can never both hold it.
  *

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { PendingStore } from '../events/pending-store.ts';
 import { FairQueue } from './fair-queue.ts';
-import type { FlushMode, FlushResult } from './sync-store.ts';
+import type { SyncMode, SyncResult } from './sync-store.ts';
 
 export interface SchedulerSettings {
   windowMs: number;
@@ -19,6 +19,7 @@ export interface SchedulerSettings {
 
 export interface SweepReport {
   stores: number;
+  /** Stores synced (JSON key kept: the /tasks/flush answer is read by operators). */
   flushed: number;
   notDue: number;
   busy: number;
@@ -41,14 +42,14 @@ export interface RunContext {
 
 /** The store sync as the scheduler sees it (sync-store.ts); the context is optional for callers outside the scheduler. */
 export interface StoreSyncRunner {
-  flushStore(storeHash: string, mode: FlushMode, ctx?: RunContext): Promise<FlushResult>;
+  syncStore(storeHash: string, mode: SyncMode, ctx?: RunContext): Promise<SyncResult>;
 }
 
 type Waiter =
-  | { kind: 'start'; mode: FlushMode; promise: Promise<FlushResult>; resolve: (r: FlushResult) => void; reject: (e: unknown) => void }
+  | { kind: 'start'; mode: SyncMode; promise: Promise<SyncResult>; resolve: (r: SyncResult) => void; reject: (e: unknown) => void }
   | { kind: 'resume'; resume: () => void };
 
-const BUSY: FlushResult = { outcome: 'busy' };
+const BUSY: SyncResult = { outcome: 'busy' };
 
 /**
  * One fair scheduler per instance for every store sync, whoever asks for it (timers, the Scheduler
@@ -63,8 +64,8 @@ const BUSY: FlushResult = { outcome: 'busy' };
  * (POST /tasks/flush, durable: nothing waits on a timer that Cloud Run throttled or an instance that
  * died). Across instances the lease decides who runs a store.
  */
-export function createFlushScheduler(deps: {
-  flusher: StoreSyncRunner;
+export function createSyncScheduler(deps: {
+  categorySync: StoreSyncRunner;
   pending: Pick<PendingStore, 'stores'>;
   /** Stores with a running full-sync job: the sweep drives them too (full-sync-job.ts). */
   jobs?: { runningStores(): Promise<string[]> };
@@ -80,12 +81,13 @@ export function createFlushScheduler(deps: {
   const recent = new Map<string, { firstMs: number; lastMs: number }>();
   const queue = new FairQueue<Waiter>();
   /** Stores with a run in progress (holding a slot, or yielded and waiting for one). */
-  const running = new Map<string, Promise<FlushResult>>();
+  const running = new Map<string, Promise<SyncResult>>();
   /** A timer fired while its store was running: look again when the run ends. */
   const recheck = new Set<string>();
   const stopping = new AbortController();
   let slotsInUse = 0;
   let stopped = false;
+  // Shown under `flush` in /status (operator contract; the benchmarks read `flushes`).
   const counters = { flushes: 0, failures: 0, busy: 0, skipped: 0, yields: 0, sweeps: 0 };
 
   function arm(storeHash: string, atMs: number): void {
@@ -104,7 +106,7 @@ export function createFlushScheduler(deps: {
     timers.set(storeHash, { timer, atMs });
   }
 
-  function after(storeHash: string, startedAtMs: number, r: FlushResult): void {
+  function after(storeHash: string, startedAtMs: number, r: SyncResult): void {
     const mem = recent.get(storeHash);
     if (mem && mem.lastMs < startedAtMs) recent.delete(storeHash);
     const again = recheck.delete(storeHash);
@@ -155,8 +157,8 @@ export function createFlushScheduler(deps: {
       },
     };
     running.set(storeHash, w.promise);
-    deps.flusher
-      .flushStore(storeHash, w.mode, ctx)
+    deps.categorySync
+      .syncStore(storeHash, w.mode, ctx)
       .then(
         (r) => {
           if (r.outcome === 'flushed') counters.flushes++;
@@ -183,15 +185,15 @@ export function createFlushScheduler(deps: {
    * store is already running here (or the scheduler is stopping). Asking again while the store
    * waits for a slot joins that wait (a `full` request upgrades a waiting `auto` one).
    */
-  function run(storeHash: string, mode: FlushMode = 'auto', waitingSinceMs: number = clock.now()): Promise<FlushResult> {
+  function run(storeHash: string, mode: SyncMode = 'auto', waitingSinceMs: number = clock.now()): Promise<SyncResult> {
     if (stopped) return Promise.resolve(BUSY);
     if (running.has(storeHash)) {
       counters.skipped++;
       return Promise.resolve(BUSY);
     }
-    let resolve!: (r: FlushResult) => void;
+    let resolve!: (r: SyncResult) => void;
     let reject!: (e: unknown) => void;
-    const promise = new Promise<FlushResult>((res, rej) => {
+    const promise = new Promise<SyncResult>((res, rej) => {
       resolve = res;
       reject = rej;
     });
@@ -214,7 +216,7 @@ export function createFlushScheduler(deps: {
       arm(storeHash, Math.min(mem.lastMs + s.windowMs, mem.firstMs + s.maxWaitMs));
     },
 
-    run: (storeHash: string, mode: FlushMode = 'auto') => run(storeHash, mode),
+    run: (storeHash: string, mode: SyncMode = 'auto') => run(storeHash, mode),
 
     /** Every store with pending work, through the same slots and order as the timers; running stores count as busy. */
     async sweep(): Promise<SweepReport> {
@@ -261,4 +263,4 @@ export function createFlushScheduler(deps: {
   };
 }
 
-export type FlushScheduler = ReturnType<typeof createFlushScheduler>;
+export type SyncScheduler = ReturnType<typeof createSyncScheduler>;

@@ -1,7 +1,7 @@
 import type { RoutePlugin } from '../app.ts';
 import type { StoreDirectory } from '../stores/store-directory.ts';
 import type { JobProgress } from './full-sync-job-store.ts';
-import type { FlushScheduler } from './sync-scheduler.ts';
+import type { SyncScheduler } from './sync-scheduler.ts';
 
 const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -20,7 +20,7 @@ export interface FullSyncStarter {
  * answers with each job's progress. A job not done by then is carried on by sweeps and timers from
  * its cursor; nothing depends on this request lasting.
  */
-export function taskRoutes(deps: { scheduler: FlushScheduler; directory: StoreDirectory; fullSync: FullSyncStarter; allowedEmails: readonly string[]; requestBudgetMs: number; now?: () => number }): RoutePlugin {
+export function taskRoutes(deps: { scheduler: SyncScheduler; directory: StoreDirectory; fullSync: FullSyncStarter; allowedEmails: readonly string[]; requestBudgetMs: number; now?: () => number }): RoutePlugin {
   const now = deps.now ?? Date.now;
   return (app, guard) => {
     const preHandler = guard(deps.allowedEmails);

@@ -6,17 +6,11 @@
 // records; the service's next flush sweep (Scheduler, every minute) processes them.
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../config.ts';
-import { systemClock } from '../clock.ts';
-import { createFirestore } from '../firestore/create-firestore.ts';
-import { createBigCommerceClient } from '../bigcommerce/client.ts';
-import { createRateLimiterRegistry } from '../bigcommerce/rate-limiter.ts';
-import { createFirestorePendingStore } from '../events/firestore-pending-store.ts';
-import { createStoreDirectory } from '../stores/store-directory.ts';
-import { createStoreRegistry } from '../stores/store-registry.ts';
-import { createTokenCipher } from '../stores/token-cipher.ts';
-import { desiredWebhooks, type DesiredWebhooks } from '../webhooks/desired-webhooks.ts';
+import type { DesiredWebhooks } from '../webhooks/desired-webhooks.ts';
 import { planReconcile, isHookActive } from '../webhooks/plan-reconcile.ts';
-import { createWebhookReconciler, type StoreReconcileReport } from '../webhooks/reconcile-webhooks.ts';
+import type { StoreReconcileReport } from '../webhooks/reconcile-webhooks.ts';
+import { createServices } from '../services.ts';
+import { AppError } from '../errors.ts';
 import { CliUsageError, type CliGroup, type CliIo, type CliValues } from './cli.ts';
 
 const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
@@ -74,8 +68,11 @@ export function formatSyncTable(reports: readonly StoreReconcileReport[]): strin
   return out.join('\n');
 }
 
-/** The service's wiring, from the environment (push settings do not matter here). */
-function lifecycleFromEnv(env: CliIo['env']) {
+/**
+ * The service's own wiring (services.ts), from the environment. Push settings do not matter here,
+ * and the CLI never syncs categories itself: backfilled products wait for the service's sweep.
+ */
+async function lifecycleFromEnv(env: CliIo['env']) {
   let config: Config;
   try {
     // PUSH_AUTH only concerns the HTTP service; without this the CLI would demand PUSH_AUDIENCE.
@@ -83,32 +80,14 @@ function lifecycleFromEnv(env: CliIo['env']) {
   } catch (err) {
     throw new CliUsageError((err as Error).message);
   }
-  const desired = desiredWebhooks({ projectId: config.projectId, topic: config.webhooks.topic, scopes: config.webhooks.scopes });
+  // Not a usage error: the environment is the service's, so it fails like the service would.
+  if (!config.webhooks.topic) throw new AppError('WEBHOOK_CONFIG_INVALID', 'WEBHOOK_TOPIC is not set: it names the Pub/Sub topic BigCommerce publishes webhooks to');
   const logger = pino({ level: env.LOG_LEVEL === undefined ? 'warn' : config.log.level });
-  const db = createFirestore(config);
-  const cipher = config.bigcommerce.tokenEncryptionKey ? createTokenCipher(config.bigcommerce.tokenEncryptionKey) : undefined;
-  const directory = createStoreDirectory({ db, singleStore: config.bigcommerce.singleStore, cipher, logger });
-  const pending = createFirestorePendingStore(db, systemClock);
-  const registry = createStoreRegistry({ db, cipher, pending, logger });
-  const limiters = createRateLimiterRegistry({ clock: systemClock, logger, reserve: config.bigcommerce.rateLimitReserve });
-  const reconciler = createWebhookReconciler({
-    directory,
-    registry,
-    pending,
-    clientFor: (s) =>
-      createBigCommerceClient({
-        apiUrl: config.bigcommerce.apiUrl,
-        storeHash: s.storeHash,
-        accessToken: s.accessToken,
-        logger,
-        requestBudgetMs: config.bigcommerce.requestBudgetMs,
-        rateLimiter: limiters.forStore(s.storeHash),
-      }),
-    clock: systemClock,
-    logger,
-    settings: { desired, ownClientId: config.bigcommerce.clientId, backfillSilenceMs: config.webhooks.backfillSilenceMs },
-  });
-  return { reconciler, desired, ownClientId: config.bigcommerce.clientId, close: () => db.terminate() };
+  const services = await createServices(config, { logger, settings: { scheduler: { timers: false } } });
+  const { reconciler, desired } = services;
+  // createServices builds both whenever WEBHOOK_TOPIC is set, which was checked above.
+  if (!reconciler || !desired) throw new AppError('WEBHOOK_CONFIG_INVALID', 'webhook reconcile is off');
+  return { reconciler, desired, ownClientId: config.bigcommerce.clientId, close: () => services.close() };
 }
 
 function storeFlag(values: CliValues): string | undefined {
@@ -128,7 +107,7 @@ export const webhooksGroup: CliGroup = {
       flagHelp: ['--store HASH  only this store (default: every active store)'],
       run: async (values, io) => {
         const store = storeFlag(values);
-        const lc = lifecycleFromEnv(io.env);
+        const lc = await lifecycleFromEnv(io.env);
         try {
           const reports = store ? [await lc.reconciler.reconcileStore(store, { dryRun: true })] : await lc.reconciler.reconcileAll({ dryRun: true });
           if (reports.length === 0) {
@@ -149,7 +128,7 @@ export const webhooksGroup: CliGroup = {
       run: async (values, io) => {
         const store = storeFlag(values);
         const prune = values.prune === true;
-        const lc = lifecycleFromEnv(io.env);
+        const lc = await lifecycleFromEnv(io.env);
         try {
           const reports = store ? [await lc.reconciler.reconcileStore(store, { prune })] : await lc.reconciler.reconcileAll({ prune });
           if (reports.length === 0) {

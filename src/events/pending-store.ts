@@ -10,9 +10,9 @@ export interface Deferral {
 }
 
 /**
- * The flush side of the pending records written by ingest. Every removal or update carries the
- * version that was read: if an event touched the record during the flush, the write fails and the
- * record stays pending for the next flush, so no update is ever lost.
+ * The category-sync side of the pending records written by ingest. Every removal or update carries the
+ * version that was read: if an event touched the record during the sync, the write fails and the
+ * record stays pending for the next sync, so no update is ever lost.
  */
 export interface PendingStore {
   /** Store hashes that have at least one pending product. */
@@ -32,7 +32,7 @@ export interface PendingStore {
   /** Removes records given up on and keeps a trace of them. */
   giveUp(storeHash: string, items: readonly Pick<PendingProduct, 'productId' | 'version' | 'attempts'>[], reason: string): Promise<number>;
   /**
-   * Queues products for the next flush without an event (gap backfill after deactivated webhooks,
+   * Queues products for the next sync without an event (gap backfill after deactivated webhooks,
    * first sync): they go through the same debounce, fetch and rules as webhook-driven work.
    */
   enqueue(storeHash: string, productIds: readonly number[], reason: string, nowMs: number): Promise<number>;

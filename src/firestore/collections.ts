@@ -10,7 +10,7 @@ export const COLLECTIONS = {
   givenUp: 'givenUp',
   /** The store registry: status, credentials, rules, last event time. */
   stores: 'stores',
-  /** One flusher per store across instances. */
+  /** One category sync per store across instances. */
   leases: 'flushLeases',
   /** One resumable full catalog sync per store: state, cursor (last product id done), progress. */
   fullSyncJobs: 'fullSyncJobs',

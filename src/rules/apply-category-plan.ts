@@ -1,23 +1,20 @@
 import { AppError } from '../errors.ts';
-import { buildIdInQuery, chunkIds, DEFAULT_MAX_URL_LENGTH } from '../bigcommerce/chunk-ids.ts';
 import type { CategoryPlan } from './plan-category-changes.ts';
 
-/** The two category-assignment calls (reference §4.5); the BigCommerce client implements them. */
+/**
+ * The category-assignment calls the plan needs (reference §4.5); the BigCommerce resource
+ * (bigcommerce/category-assignments.ts) implements them, and alone knows URLs and their limits.
+ */
 export interface CategoryWriter {
-  /** `PUT /v3/catalog/products/category-assignments` with this body. */
+  /** One PUT with these pairs. */
   assign(pairs: { product_id: number; category_id: number }[]): Promise<void>;
-  /** `DELETE` {@link unassignPathAndQuery}(categoryId, productIds). */
+  /** One DELETE removing `productIds` (one of `unassignBatches`' batches) from `categoryId`. */
   unassign(categoryId: number, productIds: number[]): Promise<void>;
+  /** How one category's removals split into DELETEs (the URL limit); throws when they cannot, before anything is sent. */
+  unassignBatches(categoryId: number, productIds: readonly number[]): number[][];
 }
 
 export interface ApplyCategoryPlanOptions {
-  /** Inclusive bound on a DELETE URL's length. Default 2048. */
-  maxUrlLength?: number;
-  /**
-   * Length of everything before the path: `client.requestUrl('').length`, i.e.
-   * `${apiUrl}/stores/${storeHash}`.
-   */
-  baseUrlLength: number;
   /** Pairs per PUT. BigCommerce documents no maximum [U]; default 500. */
   assignBatchSize?: number;
 }
@@ -31,52 +28,29 @@ export interface ApplyCategoryPlanResult {
   unassigned: number;
 }
 
-export const CATEGORY_ASSIGNMENTS_PATH = '/v3/catalog/products/category-assignments';
 export const DEFAULT_ASSIGN_BATCH_SIZE = 500;
 
 /**
- * The path and query (after `/stores/{hash}`) of the DELETE that removes `productIds` from
- * `categoryId`: `/v3/catalog/products/category-assignments?category_id:in=7&product_id:in=1,2`,
- * unencoded. The client must send exactly this string, because the chunking measured it.
- */
-export function unassignPathAndQuery(categoryId: number, productIds: readonly number[]): string {
-  return `${CATEGORY_ASSIGNMENTS_PATH}?${buildIdInQuery('category_id', [categoryId])}&${buildIdInQuery('product_id', productIds)}`;
-}
-
-/**
  * Sends a plan to BigCommerce: all assignments first (PUT, `assignBatchSize` pairs per request),
- * then removals (one DELETE per category per chunk of product ids that keeps the URL within
- * `maxUrlLength`). Adding before removing means a product moving between managed categories is
- * never briefly in neither. Requests go one at a time: BigCommerce warns against parallel
+ * then removals (one DELETE per category per batch the writer says fits one request). Adding
+ * before removing means a product moving between managed categories is never briefly in neither. Requests go one at a time: BigCommerce warns against parallel
  * assignment requests touching the same products, and the rate limiter paces them anyway.
  *
  * A failing request's error propagates unchanged (its code and `retryable` come from the client)
- * and later requests are not sent. That is safe: the next flush re-reads the products and plans
+ * and later requests are not sent. That is safe: the next sync re-reads the products and plans
  * only what is still missing, since every write here is idempotent in effect.
  *
- * @throws AppError RULES_APPLY_OPTIONS_INVALID for a bad batch size or base length; FETCH_ID_TOO_LONG
- *   when the URL limit leaves no room for a single id (nothing is sent then).
+ * @throws AppError RULES_APPLY_OPTIONS_INVALID for a bad batch size; whatever `unassignBatches`
+ *   throws (FETCH_ID_TOO_LONG when the URL limit leaves no room for a single id): nothing is sent then.
  */
-export async function applyCategoryPlan(plan: CategoryPlan, writer: CategoryWriter, opts: ApplyCategoryPlanOptions): Promise<ApplyCategoryPlanResult> {
+export async function applyCategoryPlan(plan: CategoryPlan, writer: CategoryWriter, opts: ApplyCategoryPlanOptions = {}): Promise<ApplyCategoryPlanResult> {
   const batchSize = opts.assignBatchSize ?? DEFAULT_ASSIGN_BATCH_SIZE;
-  const maxUrlLength = opts.maxUrlLength ?? DEFAULT_MAX_URL_LENGTH;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
     throw new AppError('RULES_APPLY_OPTIONS_INVALID', `assignBatchSize must be a positive integer, got ${String(batchSize)}`);
   }
-  if (!Number.isSafeInteger(opts.baseUrlLength) || opts.baseUrlLength < 0) {
-    throw new AppError('RULES_APPLY_OPTIONS_INVALID', `baseUrlLength must be a non-negative integer, got ${String(opts.baseUrlLength)}`);
-  }
-  // Chunk every category before sending anything, so an impossible URL fails before any write.
+  // Split every category before sending anything, so an impossible URL fails before any write.
   const deletes = plan.unassign.flatMap(({ categoryId, productIds }) =>
-    productIds.length === 0
-      ? []
-      : // Only the prefix's length matters to the chunker; padding stands in for the base URL so
-        // its limits and error messages refer to the real, full URL. At most 250 ids per DELETE,
-        // like BigCommerce's documented cap for `DELETE /products?id:in=`.
-        chunkIds(productIds, {
-          urlPrefix: ' '.repeat(opts.baseUrlLength) + unassignPathAndQuery(categoryId, []),
-          maxUrlLength,
-        }).map((chunk) => ({ categoryId, productIds: chunk })),
+    productIds.length === 0 ? [] : writer.unassignBatches(categoryId, productIds).map((batch) => ({ categoryId, productIds: batch })),
   );
 
   const result: ApplyCategoryPlanResult = { assignRequests: 0, unassignRequests: 0, assigned: 0, unassigned: 0 };

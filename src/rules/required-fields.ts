@@ -33,7 +33,7 @@ export function fieldsForRules(ruleSet: RuleSet): string[] {
 
 /**
  * Both answers in the shape of the client's fetch options:
- * `client.getProductsByIds(ids, productFetchOptions(ruleSet))`.
+ * `catalog.productsByIds(ids, productFetchOptions(ruleSet))`.
  */
 export function productFetchOptions(ruleSet: RuleSet): { includeFields: string[]; include: string[] } {
   return { includeFields: fieldsForRules(ruleSet), include: needsCustomFields(ruleSet) ? ['custom_fields'] : [] };

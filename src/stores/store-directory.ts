@@ -22,7 +22,7 @@ export interface StoreDirectory {
   get(storeHash: string): Promise<StoreContext | undefined>;
   /** Stores with credentials that are not uninstalled. */
   activeStores(): Promise<string[]>;
-  recordFlush(storeHash: string, info: { flushedAtMs: number; lastEventAtMs?: number | undefined; catalogTotal?: number | undefined }): Promise<void>;
+  recordSync(storeHash: string, info: { syncedAtMs: number; lastEventAtMs?: number | undefined; catalogTotal?: number | undefined }): Promise<void>;
 }
 
 export interface StoreDirectoryOptions {
@@ -94,13 +94,13 @@ export function createStoreDirectory(opts: StoreDirectoryOptions): StoreDirector
       return [...hashes].sort();
     },
 
-    async recordFlush(storeHash, info) {
+    async recordSync(storeHash, info) {
       await stores.doc(storeHash).set(
         {
           storeHash,
-          lastFlushAt: Timestamp.fromMillis(info.flushedAtMs),
+          lastFlushAt: Timestamp.fromMillis(info.syncedAtMs),
           ...(info.catalogTotal !== undefined ? { catalogTotal: info.catalogTotal } : {}),
-          // One flusher per store (lease), so flushes of a store do not finish out of order.
+          // One category sync per store at a time (lease), so syncs of a store do not finish out of order.
           ...(info.lastEventAtMs !== undefined ? { lastEventAt: Timestamp.fromMillis(info.lastEventAtMs) } : {}),
         },
         { merge: true },

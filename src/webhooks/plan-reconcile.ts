@@ -1,19 +1,8 @@
+import type { ExistingWebhook } from '../bigcommerce/webhooks.ts';
 import type { DesiredWebhooks } from './desired-webhooks.ts';
 
-/** A webhook as the GraphQL listing shows it (reference §3.2). */
-export interface ExistingWebhook {
-  /** `bc/store/webhook/N`. */
-  id: string;
-  scope: string;
-  destination: string | undefined;
-  isActive: boolean | undefined;
-  /** `ACTIVE`, `INACTIVE`, `DEACTIVATED` [U]. */
-  status: string | undefined;
-  /** Owning API account; undefined when the listing does not say (then it is per-client [U]). */
-  clientId: string | undefined;
-  /** ISO-8601. */
-  createdAt: string | undefined;
-}
+/** A webhook as the GraphQL listing shows it (reference §3.2); defined by the webhook resource. */
+export type { ExistingWebhook };
 
 export type ReconcileAction =
   | { kind: 'create'; scope: string; destination: string }

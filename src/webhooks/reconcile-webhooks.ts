@@ -7,10 +7,12 @@ import type { Logger } from '../logger.ts';
 import type { StoreContext, StoreDirectory } from '../stores/store-directory.ts';
 import type { StoreRegistry } from '../stores/store-registry.ts';
 import type { DesiredWebhooks } from './desired-webhooks.ts';
-import { bcDate, modifiedProductIds } from './modified-product-ids.ts';
+import { modifiedProductIds } from './modified-product-ids.ts';
+import { bcDate } from '../bigcommerce/catalog-paths.ts';
+import { createCatalog } from '../bigcommerce/catalog.ts';
 import { planBackfill, coveredUntilMs } from './plan-backfill.ts';
 import { planReconcile, type ExistingWebhook, type ReconcileAction } from './plan-reconcile.ts';
-import { createWebhooksApi } from './webhooks-api.ts';
+import { createWebhooksApi } from '../bigcommerce/webhooks.ts';
 
 export interface ReconcileSettings {
   desired: DesiredWebhooks;
@@ -194,7 +196,7 @@ export function createWebhookReconciler(deps: ReconcileDeps) {
     let backfill: { startedAtMs: number; gapAfter: 'closed' | 'advanced' | 'none' } | undefined;
     if (decision.kind === 'backfill') {
       try {
-        const ids = await modifiedProductIds(client, decision.sinceMs);
+        const ids = await modifiedProductIds(createCatalog(client), decision.sinceMs, { storeHash });
         let enqueued = 0;
         for (let i = 0; i < ids.length; i += ENQUEUE_CHUNK) {
           enqueued += await deps.pending.enqueue(storeHash, ids.slice(i, i + ENQUEUE_CHUNK), 'backfill', deps.clock.now());

@@ -1,53 +1,45 @@
 import type { Firestore } from '@google-cloud/firestore';
-import { pino } from 'pino';
-import { systemClock, type Clock } from '../../src/clock.ts';
-import { createBigCommerceClient } from '../../src/bigcommerce/client.ts';
-import { createRateLimiterRegistry } from '../../src/bigcommerce/rate-limiter.ts';
-import { createFirestorePendingStore } from '../../src/events/firestore-pending-store.ts';
-import { createFirestoreLeases } from '../../src/category-sync/sync-lease.ts';
-import { createFlusher, type FlushSettings } from '../../src/category-sync/sync-store.ts';
+import type { Clock } from '../../src/clock.ts';
+import type { CategorySyncSettings } from '../../src/category-sync/sync-store.ts';
+import type { SchedulerSettings } from '../../src/category-sync/sync-scheduler.ts';
+import type { FullSyncJobSettings } from '../../src/category-sync/full-sync-job.ts';
 import { parseRuleSet, type RuleSet } from '../../src/rules/rule-set-schema.ts';
-import { createFullSyncJobs } from '../../src/category-sync/full-sync-job.ts';
-import { createFirestoreFullSyncJobs } from '../../src/category-sync/full-sync-job-store.ts';
-import { createStoreRunner } from '../../src/category-sync/store-runner.ts';
-import { createStoreDirectory } from '../../src/stores/store-directory.ts';
 import { RULES_JSON, expectedManaged, managedOf } from '../../scripts/lib/storm.ts';
+import { testServices } from './services.ts';
 
 /** The three rules the acceptance scenarios use (see scripts/lib/storm.ts). */
 export const RULES: RuleSet = parseRuleSet(RULES_JSON, 'test');
 export { expectedManaged, managedOf };
 
-export function testFlusher(
+/**
+ * The service's category sync for one single-mode store of the sandbox, with test timings: no
+ * debounce (everything pending is due), quick retries, no in-process timers unless asked.
+ */
+export async function testCategorySync(
   db: Firestore,
-  opts: { apiUrl: string; store: { storeHash: string; accessToken: string }; settings?: Partial<FlushSettings>; clock?: Clock; owner?: string; fullSyncSliceMs?: number; pageSize?: number },
+  opts: {
+    apiUrl: string;
+    store: { storeHash: string; accessToken: string };
+    settings?: Partial<CategorySyncSettings>;
+    scheduler?: Partial<SchedulerSettings>;
+    fullSync?: Partial<FullSyncJobSettings>;
+    clock?: Clock;
+    owner?: string;
+  },
 ) {
-  const clock = opts.clock ?? systemClock;
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const pending = createFirestorePendingStore(db, clock);
-  const directory = createStoreDirectory({ db, singleStore: opts.store, defaultRuleSet: RULES, logger });
-  const limiters = createRateLimiterRegistry({ clock, logger });
-  const leases = createFirestoreLeases(db, { owner: opts.owner ?? 'test', leaseMs: 30_000, clock });
-  const clientFor = (s: { storeHash: string; accessToken: string }) =>
-    createBigCommerceClient({ apiUrl: opts.apiUrl, storeHash: s.storeHash, accessToken: s.accessToken, clock, logger, rateLimiter: limiters.forStore(s.storeHash), requestBudgetMs: 20_000 });
-  const flusher = createFlusher({
-    pending,
-    leases,
-    directory,
-    clientFor,
-    clock,
-    logger,
-    settings: { windowMs: 0, maxWaitMs: 0, missingMaxAttempts: 3, missingRetryMs: 200, staleToleranceMs: 10_000, staleRetryMs: 500, fetchConcurrency: 2, maxUrlLength: 2047, ...opts.settings },
-  });
-  const jobs = createFullSyncJobs({
-    jobs: createFirestoreFullSyncJobs(db),
-    pending,
-    leases,
-    directory,
-    clientFor,
-    clock,
-    logger,
-    settings: { sliceMs: opts.fullSyncSliceMs ?? 60_000, staleToleranceMs: 10_000, maxUrlLength: 2047, ...(opts.pageSize ? { pageSize: opts.pageSize } : {}) },
-  });
-  const runner = createStoreRunner({ pendingSync: flusher, jobs });
-  return { flusher, pending, directory, jobs, runner };
+  const services = await testServices(
+    db,
+    { BIGCOMMERCE_API_URL: opts.apiUrl, BIGCOMMERCE_STORE_HASH: opts.store.storeHash, BIGCOMMERCE_ACCESS_TOKEN: opts.store.accessToken, BC_REQUEST_BUDGET_MS: '20000', FLUSH_LEASE_SECONDS: '30' },
+    {
+      defaultRuleSet: RULES,
+      leaseOwner: opts.owner ?? 'test',
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      settings: {
+        categorySync: { windowMs: 0, maxWaitMs: 0, missingMaxAttempts: 3, missingRetryMs: 200, staleToleranceMs: 10_000, staleRetryMs: 500, ...opts.settings },
+        scheduler: { windowMs: 0, maxWaitMs: 0, ...opts.scheduler },
+        ...(opts.fullSync ? { fullSync: opts.fullSync } : {}),
+      },
+    },
+  );
+  return services;
 }

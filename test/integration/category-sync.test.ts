@@ -1,14 +1,11 @@
-// The flusher against the BigCommerce sandbox over real HTTP and the Firestore emulator.
+// The category sync against the BigCommerce sandbox over real HTTP and the Firestore emulator.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxStore } from '../../src/sandbox/index.ts';
 import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { testFirestore } from '../helpers/firestore.ts';
-import { expectedManaged, managedOf, testFlusher } from '../helpers/category-sync.ts';
-import { createFlushScheduler } from '../../src/category-sync/sync-scheduler.ts';
-import { systemClock } from '../../src/clock.ts';
-import { pino } from 'pino';
-import { createFirestoreEventStore } from '../../src/events/firestore-event-store.ts';
+import { expectedManaged, managedOf, testCategorySync } from '../helpers/category-sync.ts';
 import { planEventWrites } from '../../src/events/plan-event-writes.ts';
+import { pendingDocId } from '../../src/events/firestore-event-store.ts';
 import type { BigCommerceEvent } from '../../src/bigcommerce/webhook-event.ts';
 
 const { db, reset } = testFirestore('demo-flush');
@@ -35,15 +32,15 @@ function newStore(opts: { products?: number; consistencyDelayMs?: number } = {})
   return { store, hash, token };
 }
 
-describe('flushStore', () => {
+describe('category sync (syncStore)', () => {
   it('applies the rules to every pending product, writes only real changes, and leaves unmanaged categories alone', async () => {
     const { store, hash, token } = newStore({ products: 600 });
     const before = new Map(store.products().map((p) => [p.id, p.categories.filter((c) => c < 50 || c > 52)]));
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
     const ids = store.products().map((p) => p.id);
     await pending.enqueue(hash, ids, 'test', Date.now() - 1_000);
 
-    const r = await flusher.flushStore(hash);
+    const r = await categorySync.syncStore(hash);
     expect(r).toMatchObject({ outcome: 'flushed', mode: 'batched', pendingRead: 600, productsFetched: 600, missing: 0 });
     if (r.outcome !== 'flushed') return;
     expect(r.fetchRequests).toBe(3); // ceil(600 / 250): the URL limit allows 250 ids of 1-3 digits
@@ -60,20 +57,20 @@ describe('flushStore', () => {
     // Our own writes come back as product/updated: re-evaluating finds nothing to do.
     sandbox.resetStats();
     await pending.enqueue(hash, r.writes.assigned > 0 ? ids : [], 'echo', Date.now() - 1_000);
-    const again = await flusher.flushStore(hash);
+    const again = await categorySync.syncStore(hash);
     expect(again).toMatchObject({ outcome: 'flushed', changedProducts: 0, writes: { assignRequests: 0, unassignRequests: 0 } });
     expect(sandbox.stats(hash).categoryWrites).toBe(0);
   });
 
   it('reads the current state, whatever order the events came in (deleted then updated)', async () => {
     const { store, hash, token } = newStore({ products: 20 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
     store.updateProduct(3, { sale_price: 1, price: 10 });
     store.deleteProduct(4);
     await pending.enqueue(hash, [3, 4], 'updated', Date.now() - 1_000);
     // the delete event arrives (late): remembered, so the 404 of product 4 is final
     await db.collection(COLLECTIONS.pending).doc(`${hash}_4`).update({ deleteSeen: true });
-    const r = await flusher.flushStore(hash);
+    const r = await categorySync.syncStore(hash);
     expect(r).toMatchObject({ outcome: 'flushed', productsFetched: 1, missing: 0, completed: 2, deferred: 0 });
     expect(managedOf(store.product(3)!.categories)).toContain(50);
     expect(await pending.load(hash)).toEqual([]);
@@ -81,20 +78,20 @@ describe('flushStore', () => {
 
   it('retries a product that is not readable yet, then processes it', async () => {
     const { store, hash, token } = newStore({ products: 5, consistencyDelayMs: 3_000 });
-    // A retry delay longer than a flush takes on a loaded machine, so "not due yet" is observable.
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6, missingRetryMs: 1_500 } });
+    // A retry delay the first sync cannot outlast on a loaded machine (the not-before check below).
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6, missingRetryMs: 1_000 } });
     const created = store.createProduct({ name: 'fresh', sale_price: 3, price: 9, inventory_tracking: 'none', is_featured: false });
     await pending.enqueue(hash, [created.id], 'created', Date.now() - 1_000);
 
-    const first = await flusher.flushStore(hash);
+    const first = await categorySync.syncStore(hash);
     expect(first).toMatchObject({ outcome: 'flushed', missing: 1, deferred: 1 });
     const [waiting] = await pending.load(hash);
     expect(waiting).toMatchObject({ attempts: 1 });
     expect(waiting!.notBeforeMs).toBeGreaterThan(Date.now());
-    expect(await flusher.flushStore(hash)).toMatchObject({ outcome: 'not-due' });
+    expect(await categorySync.syncStore(hash)).toMatchObject({ outcome: 'not-due' });
 
     await expect
-      .poll(async () => (await flusher.flushStore(hash)).outcome === 'flushed' && managedOf(store.product(created.id)!.categories).includes(50), { timeout: 10_000, interval: 200 })
+      .poll(async () => (await categorySync.syncStore(hash)).outcome === 'flushed' && managedOf(store.product(created.id)!.categories).includes(50), { timeout: 10_000, interval: 200 })
       .toBe(true);
     expect(await pending.load(hash)).toEqual([]);
   });
@@ -102,56 +99,29 @@ describe('flushStore', () => {
   it('reads again a product whose read is older than its newest event (stale after an update)', async () => {
     const { store, hash, token } = newStore({ products: 5 });
     // The one re-read comes after the 1.5 s the change stays unreadable.
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6, staleRetryMs: 2_000 } });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6, staleRetryMs: 2_000 } });
     const changed = store.updateProduct(2, { sale_price: 7, price: 20 }, { invisibleForMs: 1_500 });
     await pending.enqueue(hash, [2], 'updated', Date.now() - 1_000);
     await db.collection(COLLECTIONS.pending).doc(`${hash}_2`).update({ newestChangeEventCreatedAt: Math.floor(Date.parse(changed.date_modified) / 1000) });
 
-    const first = await flusher.flushStore(hash);
+    const first = await categorySync.syncStore(hash);
     expect(first).toMatchObject({ outcome: 'flushed', productsFetched: 1, deferred: 1, changedProducts: 0 });
     expect(managedOf(store.product(2)!.categories)).not.toContain(50);
     await expect
-      .poll(async () => (await flusher.flushStore(hash)).outcome === 'flushed' && managedOf(store.product(2)!.categories).includes(50), { timeout: 10_000, interval: 200 })
+      .poll(async () => (await categorySync.syncStore(hash)).outcome === 'flushed' && managedOf(store.product(2)!.categories).includes(50), { timeout: 10_000, interval: 200 })
       .toBe(true);
     expect(await pending.load(hash)).toEqual([]);
   });
 
-  it('stale reads cost at most one extra read: an inventory event never makes a read stale, a product update is re-read once and then taken', async () => {
-    const { store, hash, token } = newStore({ products: 10 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6, staleRetryMs: 100 } });
-    const events = createFirestoreEventStore(db);
-    const record = (scope: string, id: number, createdAtSeconds: number) => {
-      const event = { scope, producer: `stores/${hash}`, hash: `${scope}${id}`, created_at: createdAtSeconds, data: { type: 'product', id } } as BigCommerceEvent;
-      return events.record(planEventWrites(event, { storeHash: hash, hash: `${scope}${id}`, messageId: undefined, publishTime: undefined, nowMs: Date.now() - 1_000, dedupeTtlMs: 1e6 }));
-    };
-    const now = Math.floor(Date.now() / 1000);
-    // Products 1-3: inventory changes; their date_modified (seeded, months old) does not move.
-    for (const id of [1, 2, 3]) await record('store/product/inventory/updated', id, now);
-    // Product 4: not on sale, then an update (on sale) that stays unreadable longer than the one re-read waits.
-    store.updateProduct(4, { sale_price: 0 });
-    store.updateProduct(4, { sale_price: 3, price: 30 }, { invisibleForMs: 60_000 });
-    // Its event is stamped a minute after the readable version's date_modified.
-    await record('store/product/updated', 4, now + 60);
-
-    const first = await flusher.flushStore(hash);
-    expect(first).toMatchObject({ outcome: 'flushed', pendingRead: 4, fetchRequests: 1, completed: 3, deferred: 1 });
-    await expect
-      .poll(async () => (await flusher.flushStore(hash)).outcome === 'flushed' && (await pending.load(hash)).length === 0, { timeout: 10_000, interval: 100 })
-      .toBe(true);
-    // Two reads of product 4 in all (one extra), none more of 1-3; the stale read was taken as it was.
-    expect(sandbox.stats(hash).byRoute['GET /v3/catalog/products']).toBe(2);
-    expect(managedOf(store.product(4)!.categories)).not.toContain(50);
-  });
-
   it('gives up on a product that never appears, after the configured attempts, and keeps a trace', async () => {
     const { hash, token } = newStore({ products: 3 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingRetryMs: 50, missingMaxAttempts: 3 } });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingRetryMs: 50, missingMaxAttempts: 3 } });
     await pending.enqueue(hash, [987_654], 'updated', Date.now() - 1_000);
     const outcomes: unknown[] = [];
     await expect
       .poll(
         async () => {
-          const r = await flusher.flushStore(hash);
+          const r = await categorySync.syncStore(hash);
           outcomes.push(r);
           return (await pending.load(hash)).length;
         },
@@ -165,9 +135,9 @@ describe('flushStore', () => {
   it('keeps a product whose record an event touched during the flush', async () => {
     const { store, hash, token } = newStore({ products: 10 });
     store.setFaults({ latencyMs: 400 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
     await pending.enqueue(hash, [1, 2], 'updated', Date.now() - 1_000);
-    const running = flusher.flushStore(hash);
+    const running = categorySync.syncStore(hash);
     await new Promise((r) => setTimeout(r, 150));
     await pending.enqueue(hash, [2], 'updated-again', Date.now());
     const r = await running;
@@ -178,47 +148,96 @@ describe('flushStore', () => {
   it('never flushes one store twice at once', async () => {
     const { store, hash, token } = newStore({ products: 10 });
     store.setFaults({ latencyMs: 300 });
-    const a = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'a' });
-    const b = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'b' });
+    const a = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'a' });
+    const b = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'b' });
     await a.pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
-    const [ra, rb] = await Promise.all([a.flusher.flushStore(hash), b.flusher.flushStore(hash)]);
+    const [ra, rb] = await Promise.all([a.categorySync.syncStore(hash), b.categorySync.syncStore(hash)]);
     expect([ra.outcome, rb.outcome].sort()).toEqual(['busy', 'flushed']);
   });
 
-  it('pages the whole catalog in full mode and records its size for the planner', async () => {
+  it('a full sync (the durable job) pages the whole catalog and records its size', async () => {
     const { store, hash, token } = newStore({ products: 520 });
-    const { flusher, directory } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
-    const r = await flusher.flushStore(hash, 'full');
-    expect(r).toMatchObject({ outcome: 'flushed', mode: 'full', fetchRequests: 3, productsFetched: 520 });
+    const { fullSync, scheduler, directory } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    expect((await fullSync.start(hash)).started).toBe(true);
+    const r = await scheduler.run(hash, 'full');
+    expect(r).toMatchObject({ outcome: 'flushed', mode: 'full', fetchRequests: 3, productsFetched: 520, dueAtMs: undefined });
     for (const p of store.products()) expect(managedOf(p.categories)).toEqual(expectedManaged(p));
     expect((await directory.get(hash))?.catalogTotal).toBe(520);
   });
 
-  it('switches to a full sync when that takes fewer calls than the id:in batches', async () => {
-    const { hash, token } = newStore({ products: 300 });
-    // A tight URL limit makes id:in chunks small: 300 pending ids need many calls, 2 pages do it.
-    const { flusher, pending, directory } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { maxUrlLength: 400 } });
-    await directory.recordFlush(hash, { flushedAtMs: Date.now(), catalogTotal: 300 });
-    await pending.enqueue(hash, Array.from({ length: 300 }, (_, i) => i + 1), 'bulk', Date.now() - 1_000);
-    const r = await flusher.flushStore(hash);
-    expect(r).toMatchObject({ outcome: 'flushed', mode: 'full', fetchRequests: 2 });
-    expect(sandbox.stats(hash).maxUrlLength).toBeLessThanOrEqual(400);
+  it('processes a large pending set in chunks of whole id:in requests: GETs stay at ceil(N / 250)', async () => {
+    const { store, hash, token } = newStore({ products: 2_600 });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { pageSize: 400, requestsPerChunk: 2 } });
+    await pending.enqueue(hash, Array.from({ length: 2_600 }, (_, i) => i + 1), 'bulk', Date.now() - 1_000);
+    const r = await categorySync.syncStore(hash);
+    // 2,600 = 5 chunks of 500 (2 requests of 250) + 100: 11 GETs, the lower bound.
+    expect(r).toMatchObject({ outcome: 'flushed', mode: 'batched', pendingRead: 2_600, productsFetched: 2_600, fetchRequests: 11, chunks: 6, completed: 2_600 });
+    expect(sandbox.stats(hash).byRoute['GET /v3/catalog/products']).toBe(11);
+    for (const p of store.products()) expect(managedOf(p.categories)).toEqual(expectedManaged(p));
+    expect(await pending.load(hash)).toEqual([]);
+  });
+
+  it('isolation: an invalid id and a product BigCommerce refuses to write are given up with their reason; the rest is processed', async () => {
+    // Reads lag 60 s: a product deleted now is still read, but BigCommerce refuses writes to it (422).
+    const { store, hash, token } = newStore({ products: 400, consistencyDelayMs: 60_000 });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const doomed = store.products().find((p) => managedOf(p.categories).join() !== expectedManaged(p).join())!;
+    store.deleteProduct(doomed.id);
+    await pending.enqueue(hash, Array.from({ length: 400 }, (_, i) => i + 1), 'bulk', Date.now() - 1_000);
+    // A product id that is not a safe integer, as an older ingest stored it.
+    await db.collection(COLLECTIONS.pending).doc(pendingDocId(hash, 1152921504606846976)).set({ storeHash: hash, productId: 1152921504606846976, lastSeenAt: new Date(Date.now() - 1_000), scopes: ['store/product/updated'] });
+    const r = await categorySync.syncStore(hash);
+    expect(r).toMatchObject({ outcome: 'flushed', completed: 399, givenUp: 2 });
+    expect(await pending.load(hash)).toEqual([]);
+    const givenUp = (await db.collection(COLLECTIONS.givenUp).where('storeHash', '==', hash).get()).docs.map((d) => [d.get('productId') as number, d.get('reason') as string]);
+    expect(givenUp).toEqual(
+      expect.arrayContaining([
+        [doomed.id, expect.stringMatching(/BigCommerce rejected the write \(BC_BAD_REQUEST 422/)],
+        [1152921504606846976, 'invalid product id (not a positive safe integer)'],
+      ]),
+    );
+    for (const p of store.products()) expect(managedOf(p.categories), `product ${p.id}`).toEqual(expectedManaged(p));
+  });
+
+  it('stale reads cost at most one extra read: an inventory event never makes a read stale, a product update is re-read once and then taken', async () => {
+    const { store, hash, token } = newStore({ products: 10 });
+    const { categorySync, pending, eventStore } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6, staleRetryMs: 100 } });
+    const record = (scope: string, id: number, createdAtSeconds: number) => {
+      const event = { scope, producer: `stores/${hash}`, hash: `${scope}${id}`, created_at: createdAtSeconds, data: { type: 'product', id } } as BigCommerceEvent;
+      return eventStore.record(planEventWrites(event, { storeHash: hash, hash: `${scope}${id}`, messageId: undefined, publishTime: undefined, nowMs: Date.now() - 1_000, dedupeTtlMs: 1e6 }));
+    };
+    const now = Math.floor(Date.now() / 1000);
+    // Products 1-3: inventory changes; their date_modified (seeded, months old) does not move.
+    for (const id of [1, 2, 3]) await record('store/product/inventory/updated', id, now);
+    // Product 4: not on sale, then an update (on sale) that stays unreadable longer than the one re-read waits.
+    store.updateProduct(4, { sale_price: 0 });
+    store.updateProduct(4, { sale_price: 3, price: 30 }, { invisibleForMs: 60_000 });
+    // Its event is stamped a minute after the readable version's date_modified.
+    await record('store/product/updated', 4, now + 60);
+
+    const first = await categorySync.syncStore(hash);
+    expect(first).toMatchObject({ outcome: 'flushed', pendingRead: 4, fetchRequests: 1, completed: 3, deferred: 1 });
+    await expect
+      .poll(async () => (await categorySync.syncStore(hash)).outcome === 'flushed' && (await pending.load(hash)).length === 0, { timeout: 10_000, interval: 100 })
+      .toBe(true);
+    // Two reads of product 4 in all (one extra), none more of 1-3; the stale read was taken as it was.
+    expect(sandbox.stats(hash).byRoute['GET /v3/catalog/products']).toBe(2);
+    expect(managedOf(store.product(4)!.categories)).not.toContain(50);
   });
 
   it('drops pending work of an uninstalled store without calling BigCommerce', async () => {
     const { hash, token } = newStore({ products: 5 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
     await pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
     await db.collection(COLLECTIONS.stores).doc(hash).set({ status: 'uninstalled' }, { merge: true });
-    expect(await flusher.flushStore(hash)).toEqual({ outcome: 'uninstalled', dropped: 3 });
+    expect(await categorySync.syncStore(hash)).toEqual({ outcome: 'uninstalled', dropped: 3 });
     expect(sandbox.stats(hash).requests).toBe(0);
   });
 
   it('on shutdown takes no new work and lets the running flush finish and release its lease', async () => {
     const { store, hash, token } = newStore({ products: 10 });
     store.setFaults({ latencyMs: 400 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
-    const scheduler = createFlushScheduler({ flusher, pending, clock: systemClock, logger: pino({ level: 'silent' }), settings: { windowMs: 0, maxWaitMs: 0, timers: true } });
+    const { scheduler, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, scheduler: { timers: true } });
     await pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
     const running = scheduler.run(hash);
     await new Promise((r) => setTimeout(r, 100));

@@ -1,10 +1,12 @@
-// The BigCommerce client against real local HTTP servers that mimic BigCommerce behaviour per case.
+// The BigCommerce transport (and the resource calls that exercise it) against real local HTTP servers that mimic BigCommerce behaviour per case.
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBigCommerceClient, type BigCommerceClientOptions } from '../../../src/bigcommerce/client.ts';
+import { createBigCommerceClient, type BigCommerceClient, type BigCommerceClientOptions } from '../../../src/bigcommerce/client.ts';
+import { createCatalog } from '../../../src/bigcommerce/catalog.ts';
+import { createCategoryAssignments } from '../../../src/bigcommerce/category-assignments.ts';
 import { RateLimiter } from '../../../src/bigcommerce/rate-limiter.ts';
 import { AppError, isAppError } from '../../../src/errors.ts';
 import { quotaWindow, startFakeBigCommerce, type FakeBigCommerce, type Handler } from './fake-bigcommerce.ts';
@@ -33,6 +35,10 @@ function client(url: string, opts: Partial<BigCommerceClientOptions> = {}) {
   return createBigCommerceClient({ apiUrl: url, storeHash: STORE, accessToken: TOKEN, requestBudgetMs: 5_000, retryBaseMs: 20, ...opts });
 }
 
+/** The transport's retries and errors are exercised through ordinary resource calls. */
+const catalogOf = (c: BigCommerceClient) => createCatalog(c);
+const assignmentsOf = (c: BigCommerceClient) => createCategoryAssignments(c);
+
 async function caught(p: Promise<unknown>): Promise<AppError> {
   const e = await p.then(
     () => undefined,
@@ -53,7 +59,7 @@ describe('requests as sent', () => {
   it('sends id:in and include_fields literally, with the token; requestUrl is the exact URL', async () => {
     const s = await fake(() => ok(productList([{ id: 1, price: 5 }, { id: 3, price: 7 }])));
     const c = client(s.url);
-    const products = await c.getProductsByIds([1, 2, 3], { includeFields: ['id', 'price'], include: ['custom_fields'] });
+    const products = await catalogOf(c).productsByIds([1, 2, 3], { includeFields: ['id', 'price'], include: ['custom_fields'] });
     expect(products).toEqual([
       { id: 1, price: 5 },
       { id: 3, price: 7 },
@@ -72,23 +78,23 @@ describe('requests as sent', () => {
 
   it('ignores a trailing slash on apiUrl', async () => {
     const s = await fake(() => ok());
-    await client(`${s.url}/`).getProductsByIds([9]);
+    await catalogOf(client(`${s.url}/`)).productsByIds([9]);
     expect(s.requests[0]!.url).toBe(`/stores/${STORE}/v3/catalog/products?id:in=9&limit=1`);
   });
 
   it('makes no request for empty id lists, pair lists or unassign lists', async () => {
     const s = await fake(() => ok());
     const c = client(s.url);
-    expect(await c.getProductsByIds([])).toEqual([]);
-    await c.assignCategories([]);
+    expect(await catalogOf(c).productsByIds([])).toEqual([]);
+    await assignmentsOf(c).assign([]);
     // Without product ids the DELETE would empty the whole category: it must never go out.
-    await c.unassignCategories(5, []);
+    await assignmentsOf(c).unassign(5, []);
     expect(s.requests).toHaveLength(0);
   });
 
   it('lists products with filters and returns the pagination', async () => {
     const s = await fake(() => ok(productList([{ id: 4, date_modified: '2024-01-03T00:00:00+00:00' }], 501)));
-    const res = await client(s.url).listProducts({ page: 3, limit: 10, includeFields: ['id', 'date_modified'], dateModifiedMin: '2024-01-02T00:00:00+00:00', sort: 'id', direction: 'desc' });
+    const res = await catalogOf(client(s.url)).listProducts({ page: 3, limit: 10, includeFields: ['id', 'date_modified'], dateModifiedMin: '2024-01-02T00:00:00+00:00', sort: 'id', direction: 'desc' });
     expect(res.products).toEqual([{ id: 4, date_modified: '2024-01-03T00:00:00+00:00' }]);
     expect(res.pagination.total).toBe(501);
     const url = s.requests[0]!.url;
@@ -97,13 +103,7 @@ describe('requests as sent', () => {
     expect(new URL(url, s.url).searchParams.get('date_modified:min')).toBe('2024-01-02T00:00:00+00:00');
   });
 
-  it('counts products with one cheap call', async () => {
-    const s = await fake(() => ok(productList([{ id: 1 }], 1234)));
-    expect(await client(s.url).countProducts()).toBe(1234);
-    expect(s.requests.map((r) => r.url)).toEqual([`/stores/${STORE}/v3/catalog/products?limit=1&include_fields=id`]);
-  });
-
-  it('gets one product, and undefined on 404 (without retrying)', async () => {
+  it('a 404 is BC_NOT_FOUND, not retried', async () => {
     const s = await fake((r) =>
       r.url.endsWith('/42')
         ? ok({ data: { id: 42, name: 'Hat', categories: [1, 2] }, meta: {} })
@@ -113,21 +113,19 @@ describe('requests as sent', () => {
           },
     );
     const c = client(s.url);
-    expect(await c.getProduct(42)).toEqual({ id: 42, name: 'Hat', categories: [1, 2] });
-    expect(await c.getProduct(43)).toBeUndefined();
-    expect(s.requests).toHaveLength(2);
     const e = await caught(c.request('GET', '/v3/catalog/products/43'));
+    expect(s.requests).toHaveLength(1);
     expect(e).toMatchObject({ code: 'BC_NOT_FOUND', retryable: false, details: { status: 404, title: 'The product was not found.' } });
   });
 
   it('assigns with a PUT of the pairs and unassigns with a literal DELETE filter', async () => {
     const s = await fake(() => ({ status: 204 }));
     const c = client(s.url);
-    await c.assignCategories([
+    await assignmentsOf(c).assign([
       { product_id: 1, category_id: 10 },
       { product_id: 2, category_id: 10 },
     ]);
-    await c.unassignCategories(10, [3, 4, 5]);
+    await assignmentsOf(c).unassign(10, [3, 4, 5]);
     expect(s.requests.map((r) => [r.method, r.url])).toEqual([
       ['PUT', `/stores/${STORE}/v3/catalog/products/category-assignments`],
       ['DELETE', `/stores/${STORE}/v3/catalog/products/category-assignments?category_id:in=10&product_id:in=3,4,5`],
@@ -168,7 +166,7 @@ describe('errors that are not retried', () => {
   it.each(cases)('$status -> $code with the BigCommerce title/errors in details, one request', async ({ status, code, body }) => {
     const s = await fake(() => ({ status, body }));
     const { logger, lines } = captureLogger();
-    const e = await caught(client(s.url, { logger }).assignCategories([{ product_id: 99, category_id: 1 }]));
+    const e = await caught(assignmentsOf(client(s.url, { logger })).assign([{ product_id: 99, category_id: 1 }]));
     expect(e.code).toBe(code);
     expect(e.retryable).toBe(false);
     const b = body as { title: string; errors?: unknown; type?: string };
@@ -185,17 +183,17 @@ describe('errors that are not retried', () => {
   });
 
   it('a 2xx that is not JSON, or not shaped like the endpoint, is BC_INVALID_RESPONSE', async () => {
-    const s = await fake((r) => (r.url.includes('limit=1&') ? ok({ data: 'nope' }) : ok('not json {')));
+    const s = await fake((r) => (r.url.includes('page=1') ? ok({ data: 'nope' }) : ok('not json {')));
     const c = client(s.url);
-    expect(await caught(c.getProductsByIds([1]))).toMatchObject({ code: 'BC_INVALID_RESPONSE', retryable: true });
-    expect(await caught(c.countProducts())).toMatchObject({ code: 'BC_INVALID_RESPONSE', retryable: true });
+    expect(await caught(catalogOf(c).productsByIds([1]))).toMatchObject({ code: 'BC_INVALID_RESPONSE', retryable: true });
+    expect(await caught(catalogOf(c).listProducts({ page: 1, limit: 1 }))).toMatchObject({ code: 'BC_INVALID_RESPONSE', retryable: true });
   });
 
   it('rejects bad ids before sending anything', async () => {
     const s = await fake(() => ok());
     const c = client(s.url);
-    expect((await caught(c.getProductsByIds([1, -2]))).code).toBe('BC_INVALID_ID');
-    expect((await caught(c.assignCategories([{ product_id: 1, category_id: 0 }]))).code).toBe('BC_INVALID_ID');
+    expect((await caught(catalogOf(c).productsByIds([1, -2]))).code).toBe('BC_INVALID_ID');
+    expect((await caught(assignmentsOf(c).assign([{ product_id: 1, category_id: 0 }]))).code).toBe('BC_INVALID_ID');
     expect(s.requests).toHaveLength(0);
   });
 });
@@ -209,7 +207,7 @@ describe('retries within the budget', () => {
     );
     const limiter = new RateLimiter({ storeHash: STORE });
     const c = client(s.url, { rateLimiter: limiter });
-    expect(await c.getProductsByIds([1])).toEqual([{ id: 1 }]);
+    expect(await catalogOf(c).productsByIds([1])).toEqual([{ id: 1 }]);
     expect(s.requests).toHaveLength(2);
     const gapMs = s.requests[1]!.atMs - s.requests[0]!.atMs;
     expect(gapMs).toBeGreaterThanOrEqual(1000);
@@ -222,7 +220,7 @@ describe('retries within the budget', () => {
     const s = await fake((_r, i) =>
       i === 0 ? { status: 429, headers: { 'X-Rate-Limit-Time-Reset-Ms': '700', 'X-Retry-After': '0', 'X-Rate-Limit-Requests-Left': '0' } } : ok(),
     );
-    await client(s.url).getProductsByIds([1]);
+    await catalogOf(client(s.url)).productsByIds([1]);
     expect(s.requests[1]!.atMs - s.requests[0]!.atMs).toBeGreaterThanOrEqual(700);
   });
 
@@ -235,11 +233,11 @@ describe('retries within the budget', () => {
     const limiter = new RateLimiter({ storeHash: STORE });
     const a = client(s.url, { rateLimiter: limiter });
     const b = client(s.url, { rateLimiter: limiter });
-    const pa = a.getProductsByIds([1]);
+    const pa = catalogOf(a).productsByIds([1]);
     // b starts once a's 429 is in.
     await expect.poll(() => limiter.stats().rateLimited, { timeout: 2000 }).toBe(1);
     const startB = performance.now();
-    await Promise.all([pa, b.getProductsByIds([2])]);
+    await Promise.all([pa, catalogOf(b).productsByIds([2])]);
     const bReq = s.requests.find((r) => r.url.includes('id:in=2&'))!;
     expect(bReq.atMs - startB).toBeGreaterThanOrEqual(500);
   });
@@ -249,7 +247,7 @@ describe('retries within the budget', () => {
     // Top of the jitter range, so the escalated second wait is the full 2 s.
     const limiter = new RateLimiter({ storeHash: STORE, random: () => 0.999 });
     const t0 = performance.now();
-    const e = await caught(client(s.url, { rateLimiter: limiter, requestBudgetMs: 2_500 }).getProductsByIds([1]));
+    const e = await caught(catalogOf(client(s.url, { rateLimiter: limiter, requestBudgetMs: 2_500 })).productsByIds([1]));
     const elapsed = performance.now() - t0;
     expect(e).toMatchObject({ code: 'BC_RATE_LIMITED', retryable: true, details: { status: 429 } });
     // 1 s (retry-after), then 2 s escalated: that wait cannot fit in what is left of 2.5 s.
@@ -261,7 +259,7 @@ describe('retries within the budget', () => {
   it('5xx then success', async () => {
     const s = await fake((_r, i) => (i < 2 ? { status: i === 0 ? 503 : 502, body: { status: 503, title: 'Service unavailable' } } : ok(productList([{ id: 5 }]))));
     const { logger, lines } = captureLogger();
-    expect(await client(s.url, { logger }).getProductsByIds([5])).toEqual([{ id: 5 }]);
+    expect(await catalogOf(client(s.url, { logger })).productsByIds([5])).toEqual([{ id: 5 }]);
     expect(s.requests).toHaveLength(3);
     const retries = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'bigcommerce request retry');
     expect(retries.map((l) => l.status)).toEqual([503, 502]);
@@ -270,14 +268,14 @@ describe('retries within the budget', () => {
 
   it('retries 408 and 423 like a server error', async () => {
     const s = await fake((_r, i) => (i === 0 ? { status: 408 } : i === 1 ? { status: 423 } : ok()));
-    await client(s.url).getProductsByIds([5]);
+    await catalogOf(client(s.url)).productsByIds([5]);
     expect(s.requests).toHaveLength(3);
   });
 
   it('persistent 5xx -> BC_SERVER_ERROR within the budget, backing off', async () => {
     const s = await fake(() => ({ status: 500, body: { status: 500, title: 'Internal Server Error' } }));
     const t0 = performance.now();
-    const e = await caught(client(s.url, { requestBudgetMs: 1_000, retryBaseMs: 50, retryMaxMs: 400, random: () => 0.999 }).getProductsByIds([1]));
+    const e = await caught(catalogOf(client(s.url, { requestBudgetMs: 1_000, retryBaseMs: 50, retryMaxMs: 400, random: () => 0.999 })).productsByIds([1]));
     const elapsed = performance.now() - t0;
     expect(e).toMatchObject({ code: 'BC_SERVER_ERROR', retryable: true, details: { status: 500, title: 'Internal Server Error', storeHash: STORE } });
     expect(elapsed).toBeLessThan(1_000);
@@ -293,7 +291,7 @@ describe('retries within the budget', () => {
 
   it('connection dropped mid-request, then success', async () => {
     const s = await fake((_r, i) => (i === 0 ? 'destroy' : ok(productList([{ id: 8 }]))));
-    expect(await client(s.url).getProductsByIds([8])).toEqual([{ id: 8 }]);
+    expect(await catalogOf(client(s.url)).productsByIds([8])).toEqual([{ id: 8 }]);
     expect(s.requests).toHaveLength(2);
   });
 
@@ -306,7 +304,7 @@ describe('retries within the budget', () => {
       });
     });
     const t0 = performance.now();
-    const e = await caught(client(`http://127.0.0.1:${port}`, { requestBudgetMs: 500, retryBaseMs: 20 }).getProductsByIds([1]));
+    const e = await caught(catalogOf(client(`http://127.0.0.1:${port}`, { requestBudgetMs: 500, retryBaseMs: 20 })).productsByIds([1]));
     expect(e).toMatchObject({ code: 'BC_NETWORK', retryable: true, details: { reason: 'ECONNREFUSED' } });
     expect(e.details?.attempts).toBeGreaterThan(1);
     expect(performance.now() - t0).toBeLessThan(700);
@@ -316,7 +314,7 @@ describe('retries within the budget', () => {
   it('a server that never answers times out per request, then BC_NETWORK within the budget', async () => {
     const s = await fake(() => 'hang');
     const t0 = performance.now();
-    const e = await caught(client(s.url, { requestTimeoutMs: 200, requestBudgetMs: 700, retryBaseMs: 10 }).getProductsByIds([1]));
+    const e = await caught(catalogOf(client(s.url, { requestTimeoutMs: 200, requestBudgetMs: 700, retryBaseMs: 10 })).productsByIds([1]));
     const elapsed = performance.now() - t0;
     expect(e).toMatchObject({ code: 'BC_NETWORK', retryable: true, details: { reason: 'TimeoutError' } });
     expect(s.requests.length).toBeGreaterThanOrEqual(2);
@@ -331,8 +329,8 @@ describe('retries within the budget', () => {
       body: productList([]),
     }));
     const c = client(s.url, { requestBudgetMs: 1_000 });
-    await c.getProductsByIds([1]);
-    const e = await caught(c.getProductsByIds([2]));
+    await catalogOf(c).productsByIds([1]);
+    const e = await caught(catalogOf(c).productsByIds([2]));
     expect(e).toMatchObject({ code: 'BC_BUDGET_EXCEEDED', retryable: true });
     expect(e.details?.waitMs).toBeGreaterThan(1_000);
     expect(s.requests).toHaveLength(1);
@@ -358,7 +356,7 @@ describe('pacing against a real quota', () => {
     const worker = async () => {
       while (next < total) {
         next++;
-        await c.getProductsByIds([1]);
+        await catalogOf(c).productsByIds([1]);
       }
     };
     const t0 = performance.now();
@@ -382,7 +380,7 @@ describe('pacing against a real quota', () => {
 describe('error type', () => {
   it('is an AppError the rest of the service can branch on', async () => {
     const s = await fake(() => ({ status: 401, body: { status: 401, title: 'Unauthorized' } }));
-    const e = await caught(client(s.url).countProducts());
+    const e = await caught(catalogOf(client(s.url)).listProducts({ page: 1, limit: 1 }));
     expect(isAppError(e, 'BC_UNAUTHORIZED')).toBe(true);
   });
 });

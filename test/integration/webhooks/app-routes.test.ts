@@ -31,7 +31,7 @@ beforeEach(async () => {
 });
 
 async function app(o: { oauth?: Partial<OAuthSettings> | null } = {}) {
-  const lc = lifecycle(db, { apiUrl: sandbox.url, projectId: PROJECT, topic: TOPIC, ownClientId: sandbox.clientId });
+  const lc = await lifecycle(db, { apiUrl: sandbox.url, projectId: PROJECT, topic: TOPIC, ownClientId: sandbox.clientId });
   const firstSyncs: string[] = [];
   const oauth = o.oauth === null ? undefined : { clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, loginUrl: sandbox.url, redirectUri: undefined, ...o.oauth };
   const plugin = appRoutes({

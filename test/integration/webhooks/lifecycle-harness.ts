@@ -1,41 +1,40 @@
-// Builds the lifecycle pieces (registry, reconciler, app routes) as main.ts does, against the
-// sandbox over real HTTP and the Firestore emulator.
+// The lifecycle pieces (registry, reconciler, app routes) from the service's own composition root,
+// against the sandbox over real HTTP and the Firestore emulator.
 import { randomBytes } from 'node:crypto';
 import type { Firestore } from '@google-cloud/firestore';
-import { pino } from 'pino';
-import { systemClock, type Clock } from '../../../src/clock.ts';
-import { createBigCommerceClient } from '../../../src/bigcommerce/client.ts';
-import { createRateLimiterRegistry } from '../../../src/bigcommerce/rate-limiter.ts';
-import { createFirestorePendingStore } from '../../../src/events/firestore-pending-store.ts';
-import { createStoreDirectory } from '../../../src/stores/store-directory.ts';
-import { createStoreRegistry } from '../../../src/stores/store-registry.ts';
+import type { Clock } from '../../../src/clock.ts';
 import { createTokenCipher } from '../../../src/stores/token-cipher.ts';
-import { desiredWebhooks } from '../../../src/webhooks/desired-webhooks.ts';
-import { createWebhookReconciler } from '../../../src/webhooks/reconcile-webhooks.ts';
-import { DEFAULT_WEBHOOK_SCOPES } from '../../../src/config.ts';
 import { RULES } from '../../helpers/category-sync.ts';
+import { testServices } from '../../helpers/services.ts';
 
 export const TEST_KEY = randomBytes(32);
 
-export function lifecycle(db: Firestore, o: { apiUrl: string; projectId: string; topic: string; ownClientId: string | undefined; clock?: Clock; silenceMs?: number; marginMs?: number; scopes?: string[] }) {
-  const clock = o.clock ?? systemClock;
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+export async function lifecycle(db: Firestore, o: { apiUrl: string; projectId: string; topic: string; ownClientId: string | undefined; clock?: Clock; silenceMs?: number; marginMs?: number; scopes?: string[] }) {
+  const services = await testServices(
+    db,
+    {
+      GOOGLE_CLOUD_PROJECT: o.projectId,
+      BIGCOMMERCE_API_URL: o.apiUrl,
+      BIGCOMMERCE_CLIENT_ID: o.ownClientId,
+      TOKEN_ENCRYPTION_KEY: TEST_KEY.toString('hex'),
+      WEBHOOK_TOPIC: o.topic,
+      WEBHOOK_SCOPES: o.scopes?.join(','),
+      BC_REQUEST_BUDGET_MS: '10000',
+      // Timers on, but far out: a backfill arms the store's sync timer (observable in scheduler.stats())
+      // without a sync ever running during the test.
+      FLUSH_TIMERS: 'true',
+      DEBOUNCE_WINDOW_SECONDS: '3600',
+      DEBOUNCE_MAX_WAIT_SECONDS: '3600',
+    },
+    {
+      defaultRuleSet: RULES,
+      ...(o.clock ? { clock: o.clock } : {}),
+      settings: { reconcile: { backfillSilenceMs: o.silenceMs ?? 24 * 3_600_000, backfillMarginMs: o.marginMs ?? 0 } },
+    },
+  );
+  const { reconciler, desired } = services;
+  if (!reconciler || !desired) throw new Error('WEBHOOK_TOPIC set but no reconciler');
+  // The same key as the services' cipher: tests decrypt what the registry stored.
   const cipher = createTokenCipher(TEST_KEY);
-  const pending = createFirestorePendingStore(db, clock);
-  const directory = createStoreDirectory({ db, defaultRuleSet: RULES, cipher, logger });
-  const registry = createStoreRegistry({ db, cipher, pending, logger });
-  const limiters = createRateLimiterRegistry({ clock, logger });
-  const enqueued: string[] = [];
-  const desired = desiredWebhooks({ projectId: o.projectId, topic: o.topic, scopes: o.scopes ?? DEFAULT_WEBHOOK_SCOPES });
-  const reconciler = createWebhookReconciler({
-    directory,
-    registry,
-    pending,
-    clientFor: (s) => createBigCommerceClient({ apiUrl: o.apiUrl, storeHash: s.storeHash, accessToken: s.accessToken, clock, logger, rateLimiter: limiters.forStore(s.storeHash), requestBudgetMs: 10_000 }),
-    clock,
-    logger,
-    settings: { desired, ownClientId: o.ownClientId, backfillSilenceMs: o.silenceMs ?? 24 * 3_600_000, backfillMarginMs: o.marginMs ?? 0 },
-    onEnqueued: (h) => enqueued.push(h),
-  });
-  return { reconciler, registry, directory, pending, cipher, desired, enqueued, logger };
+  return { ...services, reconciler, desired, cipher };
 }

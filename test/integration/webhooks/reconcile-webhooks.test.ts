@@ -41,7 +41,7 @@ async function installedStore(opts: { products?: number; installedAgoMs?: number
   const token = `tok-${hash}`;
   const store = sandbox.createStore({ hash, accessToken: token, seed: n });
   store.seedProducts(opts.products ?? 20, { seed: n });
-  const lc = lifecycle(db, { apiUrl: sandbox.url, projectId: PROJECT, topic: TOPIC, ownClientId: sandbox.clientId });
+  const lc = await lifecycle(db, { apiUrl: sandbox.url, projectId: PROJECT, topic: TOPIC, ownClientId: sandbox.clientId });
   await lc.registry.install(hash, { accessToken: token, scopes: ['store_v2_products'] }, Date.now() - (opts.installedAgoMs ?? 0));
   return { hash, token, store, ...lc };
 }
@@ -70,7 +70,7 @@ describe('reconcile against the sandbox', () => {
   });
 
   it('re-activates deactivated hooks and queues exactly the products changed since the last event', async () => {
-    const { hash, store, reconciler, registry, pending, enqueued } = await installedStore({ products: 40 });
+    const { hash, store, reconciler, registry, pending, scheduler, close } = await installedStore({ products: 40 });
     await reconciler.reconcileStore(hash);
     // The service saw events until now; then BigCommerce deactivates the hooks (an outage).
     await db.collection(COLLECTIONS.stores).doc(hash).update({ lastEventAt: Timestamp.fromMillis(Date.now()) });
@@ -87,7 +87,8 @@ describe('reconcile against the sandbox', () => {
     expect(r.backfill).toMatchObject({ reason: 'gap', products: changed.length, enqueued: changed.length });
     expect(hookState(store)).toEqual(allOn);
     expect((await pending.load(hash)).map((p) => p.productId).sort((a, b) => a - b)).toEqual(changed);
-    expect(enqueued).toEqual([hash]);
+    expect(scheduler.stats().timers).toBe(1); // the backfill armed the store's sync timer
+    await close();
     const life = await registry.lifecycle(hash);
     expect(life?.webhookGapSinceMs).toBeUndefined(); // closed
     expect(life?.lastBackfillAtMs).toBeGreaterThan(0);
@@ -171,7 +172,7 @@ describe('reconcile against the sandbox', () => {
 
   it('reports a missing topic with an actionable error and registers nothing', async () => {
     const { hash, store, registry, pending } = await installedStore();
-    const lc = lifecycle(db, { apiUrl: sandbox.url, projectId: PROJECT, topic: 'never-created-topic', ownClientId: sandbox.clientId });
+    const lc = await lifecycle(db, { apiUrl: sandbox.url, projectId: PROJECT, topic: 'never-created-topic', ownClientId: sandbox.clientId });
     const r = await lc.reconciler.reconcileStore(hash);
     expect(r.outcome).toBe('partial');
     expect(r.created).toEqual([]);
@@ -194,7 +195,7 @@ describe('reconcile against the sandbox', () => {
 
   it('backfills a store that has been silent longer than the threshold, once per silence period', async () => {
     const { hash, store } = await installedStore({ products: 10, installedAgoMs: 3 * 3_600_000 });
-    const lc = lifecycle(db, { apiUrl: sandbox.url, projectId: PROJECT, topic: TOPIC, ownClientId: sandbox.clientId, silenceMs: 3_600_000 });
+    const lc = await lifecycle(db, { apiUrl: sandbox.url, projectId: PROJECT, topic: TOPIC, ownClientId: sandbox.clientId, silenceMs: 3_600_000 });
     store.updateProduct(4, { sale_price: 2.34 });
     // Nothing covered the store since its install 3 h ago (> 1 h): backfill since the install.
     const r = await lc.reconciler.reconcileStore(hash);

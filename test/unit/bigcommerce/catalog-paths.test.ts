@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../../src/errors.ts';
 import {
+  bcDate,
+  keysetProductsPath,
   listProductsPath,
   PRODUCTS_BY_IDS_PREFIX,
-  productPath,
   productsByIdsPath,
   productsByIdsSuffix,
   unassignCategoriesPath,
@@ -26,8 +27,6 @@ describe('catalog paths (literal `:` and `,`, like BigCommerce docs)', () => {
       path: () => listProductsPath({ page: 1, limit: 50, includeFields: ['id', 'categories'], dateModifiedMin: '2024-01-02T03:04:05+00:00', sort: 'id', direction: 'asc' }),
       expected: '/v3/catalog/products?page=1&limit=50&include_fields=id,categories&date_modified:min=2024-01-02T03%3A04%3A05%2B00%3A00&sort=id&direction=asc',
     },
-    { name: 'single product', path: () => productPath(42), expected: '/v3/catalog/products/42' },
-    { name: 'single product with include', path: () => productPath(42, { include: ['custom_fields'] }), expected: '/v3/catalog/products/42?include=custom_fields' },
     { name: 'unassign', path: () => unassignCategoriesPath(7, [1, 22, 333]), expected: '/v3/catalog/products/category-assignments?category_id:in=7&product_id:in=1,22,333' },
   ];
   it.each(cases)('$name', ({ path, expected }) => {
@@ -49,7 +48,7 @@ describe('catalog paths (literal `:` and `,`, like BigCommerce docs)', () => {
     { name: 'zero id', call: () => productsByIdsPath([0]), code: 'BC_INVALID_ID' },
     { name: 'negative id', call: () => productsByIdsPath([-1]), code: 'BC_INVALID_ID' },
     { name: 'fractional id', call: () => productsByIdsPath([1.5]), code: 'BC_INVALID_ID' },
-    { name: 'NaN id', call: () => productPath(Number.NaN), code: 'BC_INVALID_ID' },
+    { name: 'NaN id', call: () => productsByIdsPath([Number.NaN]), code: 'BC_INVALID_ID' },
     { name: 'bad category id', call: () => unassignCategoriesPath(0, [1]), code: 'BC_INVALID_ID' },
     { name: 'page 0', call: () => listProductsPath({ page: 0 }), code: 'BC_INVALID_PAGE' },
     { name: 'limit 251', call: () => listProductsPath({ page: 1, limit: 251 }), code: 'BC_INVALID_PAGE' },
@@ -67,5 +66,22 @@ describe('catalog paths (literal `:` and `,`, like BigCommerce docs)', () => {
   it('accepts exactly 250 ids', () => {
     const ids = Array.from({ length: 250 }, (_, i) => i + 1);
     expect(productsByIdsPath(ids)).toContain('&limit=250');
+  });
+});
+
+describe('keyset listing path (backfill, streamed full sync)', () => {
+  it('dates are BigCommerce-style, floored to the second', () => {
+    expect(bcDate(Date.UTC(2025, 0, 2, 3, 4, 5, 999))).toBe('2025-01-02T03:04:05+00:00');
+  });
+  it('pages by id with the literal filter names, ids only by default', () => {
+    expect(keysetProductsPath(250, { modifiedSinceMs: Date.UTC(2025, 0, 2, 3, 4, 5) })).toBe(
+      '/v3/catalog/products?date_modified:min=2025-01-02T03%3A04%3A05%2B00%3A00&id:greater=250&sort=id&direction=asc&limit=250&include_fields=id',
+    );
+    expect(keysetProductsPath(0, { limit: 10, includeFields: ['id', 'categories'], include: ['custom_fields'] })).toBe(
+      '/v3/catalog/products?id:greater=0&sort=id&direction=asc&limit=10&include_fields=id,categories&include=custom_fields',
+    );
+  });
+  it.each([{ afterId: -1 }, { afterId: 1.5 }, { afterId: 0, limit: 0 }, { afterId: 0, limit: 251 }])('refuses %j', ({ afterId, limit }) => {
+    expect(() => keysetProductsPath(afterId, limit === undefined ? {} : { limit })).toThrow(expect.objectContaining({ code: 'BC_INVALID_PAGE' }) as Error);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flushReadiness, missingRetryDelayMs, type PendingProduct } from '../../../src/category-sync/readiness.ts';
+import { syncReadiness, missingRetryDelayMs, type PendingProduct } from '../../../src/category-sync/readiness.ts';
 
 const S = { windowMs: 10_000, maxWaitMs: 60_000 };
 const p = (productId: number, lastSeenAtMs: number, waitingSinceMs = lastSeenAtMs, extra: Partial<PendingProduct> = {}): PendingProduct => ({
@@ -16,7 +16,7 @@ const p = (productId: number, lastSeenAtMs: number, waitingSinceMs = lastSeenAtM
   ...extra,
 });
 
-describe('flushReadiness', () => {
+describe('syncReadiness', () => {
   it.each([
     { name: 'nothing pending', pending: [], now: 0, ready: [], due: undefined },
     { name: 'store still busy (last event 5 s ago)', pending: [p(1, 0), p(2, 5_000)], now: 10_000, ready: [], due: 15_000 },
@@ -28,7 +28,7 @@ describe('flushReadiness', () => {
     { name: 'retries do not hold back quiet fresh work', pending: [p(1, 0), p(3, 0, 0, { attempts: 1, notBeforeMs: 50_000 })], now: 10_000, ready: [1], due: 10_000 },
     { name: 'a due retry goes alone when fresh work is not quiet', pending: [p(1, 9_000), p(3, 0, 0, { attempts: 2, notBeforeMs: 5_000 })], now: 10_000, ready: [3], due: 5_000 },
   ])('$name', ({ pending, now, ready, due }) => {
-    const r = flushReadiness(pending, now, S);
+    const r = syncReadiness(pending, now, S);
     expect(r.ready.map((x) => x.productId)).toEqual(ready);
     expect(r.dueAtMs).toBe(due);
   });

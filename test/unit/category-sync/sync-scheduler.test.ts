@@ -1,27 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { ManualClock } from '../../../src/clock.ts';
-import { createFlushScheduler, type RunContext, type StoreSyncRunner } from '../../../src/category-sync/sync-scheduler.ts';
-import type { FlushMode, FlushResult } from '../../../src/category-sync/sync-store.ts';
+import { createSyncScheduler, type RunContext, type StoreSyncRunner } from '../../../src/category-sync/sync-scheduler.ts';
+import type { SyncMode, SyncResult } from '../../../src/category-sync/sync-store.ts';
 
 const logger = pino({ level: 'silent' });
-const NOT_DUE: FlushResult = { outcome: 'not-due', dueAtMs: undefined };
+const NOT_DUE: SyncResult = { outcome: 'not-due', dueAtMs: undefined };
 const tick = async () => {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 };
 
 /** A store sync whose runs the test finishes by hand; it records what ran, in order. */
 function controlledRunner() {
-  const open = new Map<string, { finish: (r?: FlushResult) => void; fail: (e: Error) => void; ctx: RunContext; mode: FlushMode }>();
+  const open = new Map<string, { finish: (r?: SyncResult) => void; fail: (e: Error) => void; ctx: RunContext; mode: SyncMode }>();
   const started: string[] = [];
   let concurrent = 0;
   let maxConcurrent = 0;
   const runner: StoreSyncRunner = {
-    flushStore(storeHash, mode, ctx) {
+    syncStore(storeHash, mode, ctx) {
       started.push(storeHash);
       concurrent++;
       maxConcurrent = Math.max(maxConcurrent, concurrent);
-      return new Promise<FlushResult>((resolve, reject) => {
+      return new Promise<SyncResult>((resolve, reject) => {
         open.set(storeHash, {
           finish: (r = NOT_DUE) => {
             concurrent--;
@@ -43,8 +43,8 @@ function controlledRunner() {
 }
 
 function scheduler(runner: StoreSyncRunner, clock: ManualClock, extra: { concurrency?: number; sliceMs?: number; stores?: string[] } = {}) {
-  return createFlushScheduler({
-    flusher: runner,
+  return createSyncScheduler({
+    categorySync: runner,
     pending: { stores: () => Promise.resolve(extra.stores ?? []) },
     clock,
     logger,
@@ -108,7 +108,7 @@ describe('fair sync scheduler', () => {
     const clock = new ManualClock();
     const order: string[] = [];
     const runner: StoreSyncRunner = {
-      async flushStore(storeHash, _mode, ctx) {
+      async syncStore(storeHash, _mode, ctx) {
         if (storeHash !== 'big') {
           order.push(storeHash);
           return NOT_DUE;
@@ -134,7 +134,7 @@ describe('fair sync scheduler', () => {
     const clock = new ManualClock();
     const s = scheduler(
       {
-        async flushStore(_h, _m, ctx) {
+        async syncStore(_h, _m, ctx) {
           await clock.advance(10_000);
           await ctx!.yieldSlot();
           return NOT_DUE;
@@ -155,7 +155,7 @@ describe('fair sync scheduler', () => {
     const sweep = s.sweep();
     await tick();
     expect(c.started).toEqual(['big', 's1']);
-    c.open.get('s1')!.finish({ outcome: 'flushed', dueAtMs: undefined } as FlushResult);
+    c.open.get('s1')!.finish({ outcome: 'flushed', dueAtMs: undefined } as SyncResult);
     await tick();
     c.open.get('s2')!.fail(new Error('boom'));
     await tick();

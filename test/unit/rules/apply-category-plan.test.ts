@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { applyCategoryPlan, unassignPathAndQuery, type CategoryWriter } from '../../../src/rules/apply-category-plan.ts';
+import { applyCategoryPlan, type CategoryWriter } from '../../../src/rules/apply-category-plan.ts';
 import { planCategoryChanges, type CategoryPlan, type ProductState } from '../../../src/rules/plan-category-changes.ts';
 import { parseRuleSet } from '../../../src/rules/rule-set-schema.ts';
-import { unassignCategoriesPath } from '../../../src/bigcommerce/catalog-paths.ts';
 import { AppError } from '../../../src/errors.ts';
 
 type Call = { kind: 'assign'; pairs: { product_id: number; category_id: number }[] } | { kind: 'unassign'; categoryId: number; productIds: number[] };
 
-/** Records calls; optionally fails the n-th one. (Our own interface, standing in for the HTTP client.) */
-function recordingWriter(failOnCall?: number, error: unknown = new AppError('BC_SERVER_ERROR', 'boom', { retryable: true })) {
+/** Splits removals into batches of at most `size` (the resource's URL math is tested in bigcommerce/category-assignments). */
+const batchesOf =
+  (size: number) =>
+  (_categoryId: number, ids: readonly number[]): number[][] => {
+    const out: number[][] = [];
+    for (let i = 0; i < ids.length; i += size) out.push(ids.slice(i, i + size));
+    return out;
+  };
+
+/** Records calls; optionally fails the n-th one. (Our own interface, standing in for the BigCommerce resource.) */
+function recordingWriter(failOnCall?: number, error: unknown = new AppError('BC_SERVER_ERROR', 'boom', { retryable: true }), deleteBatch = 250) {
   const calls: Call[] = [];
   const maybeFail = () => {
     if (calls.length === failOnCall) throw error;
@@ -24,11 +32,11 @@ function recordingWriter(failOnCall?: number, error: unknown = new AppError('BC_
       maybeFail();
       return Promise.resolve();
     },
+    unassignBatches: batchesOf(deleteBatch),
   };
   return { writer, calls };
 }
 
-const BASE = 'https://api.bigcommerce.com/stores/abcdefghij';
 const plan = (assign: [number, number][], unassign: [number, number[]][]): CategoryPlan => ({
   assign: assign.map(([productId, categoryId]) => ({ productId, categoryId })),
   unassign: unassign.map(([categoryId, productIds]) => ({ categoryId, productIds })),
@@ -37,19 +45,10 @@ const plan = (assign: [number, number][], unassign: [number, number[]][]): Categ
 });
 const range = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
 
-describe('unassignPathAndQuery', () => {
-  it('is the exact unencoded DELETE path', () => {
-    expect(unassignPathAndQuery(7, [1, 22, 333])).toBe('/v3/catalog/products/category-assignments?category_id:in=7&product_id:in=1,22,333');
-  });
-  it('matches what the BigCommerce client sends (contract)', () => {
-    expect(unassignPathAndQuery(51, [9, 10, 1_000_000])).toBe(unassignCategoriesPath(51, [9, 10, 1_000_000]));
-  });
-});
-
 describe('applyCategoryPlan', () => {
   it('does nothing for an empty plan', async () => {
     const { writer, calls } = recordingWriter();
-    await expect(applyCategoryPlan(plan([], []), writer, { baseUrlLength: BASE.length })).resolves.toEqual({ assignRequests: 0, unassignRequests: 0, assigned: 0, unassigned: 0 });
+    await expect(applyCategoryPlan(plan([], []), writer)).resolves.toEqual({ assignRequests: 0, unassignRequests: 0, assigned: 0, unassigned: 0 });
     expect(calls).toEqual([]);
   });
 
@@ -66,39 +65,23 @@ describe('applyCategoryPlan', () => {
       range(pairs).map((id) => [id, 50 + (id % 3)]),
       [],
     );
-    const result = await applyCategoryPlan(p, writer, { baseUrlLength: BASE.length, assignBatchSize: batch });
+    const result = await applyCategoryPlan(p, writer, { assignBatchSize: batch });
     expect(calls.map((c) => (c.kind === 'assign' ? c.pairs.length : -1))).toEqual(sizes);
     expect(calls.flatMap((c) => (c.kind === 'assign' ? c.pairs : []))).toEqual(p.assign.map((a) => ({ product_id: a.productId, category_id: a.categoryId })));
     expect(result).toEqual({ assignRequests: sizes.length, unassignRequests: 0, assigned: pairs, unassigned: 0 });
   });
 
   it.each([
-    { name: 'small removal: one DELETE', ids: range(5, 100), max: 2048, expectedCalls: 1 },
-    { name: '7-digit ids: split by URL length below 250', ids: range(1000, 1_000_000), max: 2048, expectedCalls: 5 },
-    { name: 'short ids: capped at 250 per DELETE', ids: range(600), max: 100_000, expectedCalls: 3 },
-    { name: 'tight limit', ids: range(50, 10), max: BASE.length + unassignPathAndQuery(52, []).length + 11, expectedCalls: 13 },
-  ])('DELETE chunks keep the full URL within the limit: $name', async ({ ids, max, expectedCalls }) => {
-    const { writer, calls } = recordingWriter();
-    const result = await applyCategoryPlan(plan([], [[52, ids]]), writer, { baseUrlLength: BASE.length, maxUrlLength: max });
+    { name: 'fits one DELETE', ids: range(5, 100), batch: 250, expectedCalls: 1 },
+    { name: 'split as the writer says', ids: range(600), batch: 250, expectedCalls: 3 },
+    { name: 'one id per DELETE', ids: range(7), batch: 1, expectedCalls: 7 },
+  ])('removals go in the writer’s batches, every id once: $name', async ({ ids, batch, expectedCalls }) => {
+    const { writer, calls } = recordingWriter(undefined, undefined, batch);
+    const result = await applyCategoryPlan(plan([], [[52, ids]]), writer);
     expect(calls).toHaveLength(expectedCalls);
-    for (const c of calls) {
-      if (c.kind !== 'unassign') throw new Error('unexpected assign');
-      expect(c.categoryId).toBe(52);
-      expect(c.productIds.length).toBeLessThanOrEqual(250);
-      expect((BASE + unassignPathAndQuery(c.categoryId, c.productIds)).length).toBeLessThanOrEqual(max);
-    }
+    expect(calls.every((c) => c.kind === 'unassign' && c.categoryId === 52)).toBe(true);
     expect(calls.flatMap((c) => (c.kind === 'unassign' ? c.productIds : []))).toEqual(ids);
     expect(result).toEqual({ assignRequests: 0, unassignRequests: expectedCalls, assigned: 0, unassigned: ids.length });
-  });
-
-  it('the base URL length counts: exactly at the limit fits, one more splits', async () => {
-    const path = unassignPathAndQuery(52, [1234, 5678]);
-    const fits = recordingWriter();
-    await applyCategoryPlan(plan([], [[52, [1234, 5678]]]), fits.writer, { baseUrlLength: 2048 - path.length });
-    expect(fits.calls).toHaveLength(1);
-    const splits = recordingWriter();
-    await applyCategoryPlan(plan([], [[52, [1234, 5678]]]), splits.writer, { baseUrlLength: 2048 - path.length + 1 });
-    expect(splits.calls).toHaveLength(2);
   });
 
   it('assigns first, then removes, one request at a time in plan order', async () => {
@@ -115,7 +98,6 @@ describe('applyCategoryPlan', () => {
         ],
       ),
       writer,
-      { baseUrlLength: BASE.length },
     );
     expect(calls).toEqual([
       {
@@ -132,7 +114,7 @@ describe('applyCategoryPlan', () => {
 
   it('skips categories with no product ids', async () => {
     const { writer, calls } = recordingWriter();
-    await applyCategoryPlan(plan([], [[50, []]]), writer, { baseUrlLength: BASE.length });
+    await applyCategoryPlan(plan([], [[50, []]]), writer);
     expect(calls).toEqual([]);
   });
 
@@ -145,7 +127,7 @@ describe('applyCategoryPlan', () => {
       await new Promise<void>((r) => setImmediate(r));
       inFlight--;
     };
-    await applyCategoryPlan(plan(range(20).map((id) => [id, 50]), [[51, range(600)]]), { assign: slow, unassign: slow }, { baseUrlLength: BASE.length, assignBatchSize: 5 });
+    await applyCategoryPlan(plan(range(20).map((id) => [id, 50]), [[51, range(600)]]), { assign: slow, unassign: slow, unassignBatches: batchesOf(250) }, { assignBatchSize: 5 });
     expect(maxInFlight).toBe(1);
   });
 
@@ -166,22 +148,22 @@ describe('applyCategoryPlan', () => {
         [53, [5]],
       ],
     );
-    await expect(applyCategoryPlan(p, writer, { baseUrlLength: BASE.length, assignBatchSize: 2 })).rejects.toBe(error);
+    await expect(applyCategoryPlan(p, writer, { assignBatchSize: 2 })).rejects.toBe(error);
     expect(calls).toHaveLength(expectedCalls);
   });
 
-  it('fails before any write when an id cannot fit the URL', async () => {
+  it('fails before any write when the writer cannot batch a removal (an id that does not fit the URL)', async () => {
     const { writer, calls } = recordingWriter();
-    await expect(applyCategoryPlan(plan([[1, 50]], [[51, [123456789]]]), writer, { baseUrlLength: 2000 })).rejects.toMatchObject({ code: 'FETCH_ID_TOO_LONG' });
+    const tooLong = new AppError('FETCH_ID_TOO_LONG', 'no room');
+    writer.unassignBatches = (categoryId, ids) => {
+      if (categoryId === 53) throw tooLong;
+      return [[...ids]];
+    };
+    await expect(applyCategoryPlan(plan([[1, 50]], [[51, [1]], [53, [123456789]]]), writer)).rejects.toBe(tooLong);
     expect(calls).toEqual([]);
   });
 
-  it.each([
-    { assignBatchSize: 0, baseUrlLength: 10 },
-    { assignBatchSize: 1.5, baseUrlLength: 10 },
-    { assignBatchSize: 5, baseUrlLength: -1 },
-    { assignBatchSize: 5, baseUrlLength: Number.NaN },
-  ])('rejects options %j', async (opts) => {
+  it.each([{ assignBatchSize: 0 }, { assignBatchSize: 1.5 }, { assignBatchSize: -1 }, { assignBatchSize: Number.NaN }])('rejects options %j', async (opts) => {
     const { writer, calls } = recordingWriter();
     await expect(applyCategoryPlan(plan([[1, 50]], []), writer, opts)).rejects.toMatchObject({ code: 'RULES_APPLY_OPTIONS_INVALID' });
     expect(calls).toEqual([]);
@@ -202,10 +184,11 @@ describe('applyCategoryPlan', () => {
         }
         return Promise.resolve();
       },
+      unassignBatches: batchesOf(250),
     };
     const first = planCategoryChanges([...store.values()], rules, 0);
     expect(first.changedProductIds.length).toBeGreaterThan(300);
-    const result = await applyCategoryPlan(first, storeWriter, { baseUrlLength: BASE.length });
+    const result = await applyCategoryPlan(first, storeWriter);
     expect(result.assigned + result.unassigned).toBe(first.changedProductIds.length);
     const second = planCategoryChanges([...store.values()], rules, 0);
     expect(second.assign).toEqual([]);

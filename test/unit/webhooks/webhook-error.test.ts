@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { webhookError, BIGCOMMERCE_PUBLISHER } from '../../../src/webhooks/webhooks-api.ts';
-import { bcDate, modifiedSincePath } from '../../../src/webhooks/modified-product-ids.ts';
+import { webhookError, BIGCOMMERCE_PUBLISHER } from '../../../src/bigcommerce/webhooks.ts';
 
 const TOPIC = 'projects/p1/topics/bc';
 const ctx = { storeHash: 'abc', operation: 'create' as const, scope: 'store/product/*', destination: TOPIC };
@@ -27,16 +26,5 @@ describe('webhookError (the documented error union -> actionable AppErrors)', ()
   it('the permission message names the topic and the gcloud command', () => {
     const e = webhookError({ __typename: 'PubSubPermissionError', topic: TOPIC, message: 'Publisher permissions not granted' }, ctx);
     expect(e.message).toContain(`gcloud pubsub topics add-iam-policy-binding ${TOPIC} --member=serviceAccount:${BIGCOMMERCE_PUBLISHER} --role=roles/pubsub.publisher`);
-  });
-});
-
-describe('backfill listing path', () => {
-  it('dates are BigCommerce-style, floored to the second', () => {
-    expect(bcDate(Date.UTC(2025, 0, 2, 3, 4, 5, 999))).toBe('2025-01-02T03:04:05+00:00');
-  });
-  it('keyset pagination by id with the literal filter names', () => {
-    expect(modifiedSincePath(Date.UTC(2025, 0, 2, 3, 4, 5), 250)).toBe(
-      '/v3/catalog/products?date_modified:min=2025-01-02T03%3A04%3A05%2B00%3A00&id:greater=250&sort=id&direction=asc&limit=250&include_fields=id',
-    );
   });
 });

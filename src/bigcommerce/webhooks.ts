@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { BigCommerceClient, GraphqlError } from '../bigcommerce/client.ts';
+import type { BigCommerceClient, GraphqlError } from './client.ts';
 import { AppError } from '../errors.ts';
-import type { ExistingWebhook } from './plan-reconcile.ts';
 
 /**
  * The GraphQL Admin webhook calls (reference §3.2) over `client.graphql`, with the documented error
@@ -65,6 +64,21 @@ const UpdateSchema = z.object({ webhook: z.object({ updatePubSubWebhook: Mutatio
 const DeleteSchema = z.object({
   webhook: z.object({ deleteWebhook: z.object({ deletedWebhookId: z.string().nullish(), errors: z.array(ErrorItemSchema).nullish() }) }),
 });
+
+/** A webhook as the GraphQL listing shows it (reference §3.2). */
+export interface ExistingWebhook {
+  /** `bc/store/webhook/N`. */
+  id: string;
+  scope: string;
+  destination: string | undefined;
+  isActive: boolean | undefined;
+  /** `ACTIVE`, `INACTIVE`, `DEACTIVATED` [U]. */
+  status: string | undefined;
+  /** Owning API account; undefined when the listing does not say (then it is per-client [U]). */
+  clientId: string | undefined;
+  /** ISO-8601. */
+  createdAt: string | undefined;
+}
 
 type ErrorItem = z.infer<typeof ErrorItemSchema>;
 type Node = z.infer<typeof NodeSchema>;

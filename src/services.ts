@@ -1,0 +1,241 @@
+// The one composition root: every entry point (the server in main.ts, the operator CLI, the test
+// harnesses) builds its services here, from a Config parsed once, and overrides only what it must
+// (a test's Firestore and clock, the CLI's quiet logger). Nothing is wired anywhere else, so the
+// entry points cannot drift apart.
+import { randomUUID } from 'node:crypto';
+import type { Firestore } from '@google-cloud/firestore';
+import type { Config } from './config.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { createLogger, type Logger } from './logger.ts';
+import type { AppDeps, RoutePlugin } from './app.ts';
+import { createFirestore } from './firestore/create-firestore.ts';
+import { createFirestoreEventStore } from './events/firestore-event-store.ts';
+import { createFirestorePendingStore } from './events/firestore-pending-store.ts';
+import type { PendingStore } from './events/pending-store.ts';
+import { createPushAuthenticator } from './ingest/push-auth.ts';
+import { createIngest, type IngestOutcome } from './ingest/ingest-message.ts';
+import { createBigCommerceClient, type BigCommerceClient } from './bigcommerce/client.ts';
+import { createRateLimiterRegistry } from './bigcommerce/rate-limiter.ts';
+import { createFirestoreLeases, type LeaseManager } from './category-sync/sync-lease.ts';
+import { createCategorySync, type CategorySyncSettings } from './category-sync/sync-store.ts';
+import { createSyncScheduler, type SyncScheduler, type SchedulerSettings } from './category-sync/sync-scheduler.ts';
+import { taskRoutes } from './category-sync/task-routes.ts';
+import { createFullSyncJobs, type FullSyncJobs, type FullSyncJobSettings } from './category-sync/full-sync-job.ts';
+import { createFirestoreFullSyncJobs, type JobProgress } from './category-sync/full-sync-job-store.ts';
+import { createStoreRunner } from './category-sync/store-runner.ts';
+import { loadRuleSetFile, type RuleSet } from './rules/rule-set-schema.ts';
+import { createStoreDirectory, type StoreContext, type StoreDirectory } from './stores/store-directory.ts';
+import { createStoreRegistry, type StoreRegistry } from './stores/store-registry.ts';
+import { createTokenCipher } from './stores/token-cipher.ts';
+import { appRoutes, type OAuthSettings } from './stores/app-routes.ts';
+import { desiredWebhooks } from './webhooks/desired-webhooks.ts';
+import { createWebhookReconciler, type ReconcileSettings, type WebhookReconciler } from './webhooks/reconcile-webhooks.ts';
+import { webhookTaskRoutes } from './webhooks/task-routes.ts';
+
+/** What an entry point may replace; everything else comes from the Config. */
+export interface ServiceOverrides {
+  /** A Firestore client the caller owns (tests: one project per file). `close()` then leaves it open. */
+  db?: Firestore;
+  clock?: Clock;
+  logger?: Logger;
+  /** The BigCommerce transport's fetch (a test's fault injector). */
+  fetch?: typeof fetch;
+  /** Rules for stores without their own, instead of reading CATEGORY_RULES_FILE. */
+  defaultRuleSet?: RuleSet;
+  /** Lease owner name (default `${revision}/${uuid}`): tests give two syncers of one store distinct owners. */
+  leaseOwner?: string;
+  /** Finer than the environment allows (tests run with 0 ms windows and 50 ms retries). */
+  settings?: {
+    categorySync?: Partial<CategorySyncSettings>;
+    scheduler?: Partial<SchedulerSettings>;
+    fullSync?: Partial<FullSyncJobSettings>;
+    reconcile?: Partial<Omit<ReconcileSettings, 'desired'>>;
+  };
+}
+
+export type StoreCredentials = Pick<StoreContext, 'storeHash'> & { accessToken: string };
+
+/**
+ * One client per store and token, shared by every sync and reconcile in the process: the client
+ * holds nothing but settings, and the store's rate limiter (the quota is the store's, not the
+ * client's) is shared across tokens too. A new token (reinstall) gets a new client.
+ */
+export function createClientCache(config: Config, deps: { clock: Clock; logger: Logger; fetch?: typeof fetch | undefined }): (store: StoreCredentials) => BigCommerceClient {
+  const limiters = createRateLimiterRegistry({ clock: deps.clock, logger: deps.logger, reserve: config.bigcommerce.rateLimitReserve });
+  const clients = new Map<string, BigCommerceClient>();
+  return (store) => {
+    const key = `${store.storeHash}\n${store.accessToken}`;
+    let client = clients.get(key);
+    if (!client) {
+      client = createBigCommerceClient({
+        apiUrl: config.bigcommerce.apiUrl,
+        storeHash: store.storeHash,
+        accessToken: store.accessToken,
+        clock: deps.clock,
+        logger: deps.logger,
+        requestBudgetMs: config.bigcommerce.requestBudgetMs,
+        rateLimiter: limiters.forStore(store.storeHash),
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      });
+      clients.set(key, client);
+    }
+    return client;
+  };
+}
+
+/** The app-install settings, or undefined (callbacks answer 503) unless client id, secret and key are all set. */
+export function oauthSettings(config: Config): OAuthSettings | undefined {
+  const { clientId, clientSecret, tokenEncryptionKey, appUrl, loginUrl } = config.bigcommerce;
+  if (!clientId || !clientSecret || !tokenEncryptionKey) return undefined;
+  return { clientId, clientSecret, loginUrl, redirectUri: appUrl ? `${appUrl}/auth` : undefined };
+}
+
+export function categorySyncSettings(config: Config, override: Partial<CategorySyncSettings> = {}): CategorySyncSettings {
+  const f = config.flush;
+  return {
+    windowMs: f.windowMs,
+    maxWaitMs: f.maxWaitMs,
+    missingMaxAttempts: f.missingMaxAttempts,
+    missingRetryMs: f.missingRetryMs,
+    staleToleranceMs: f.staleToleranceMs,
+    staleRetryMs: f.staleRetryMs,
+    fetchConcurrency: config.bigcommerce.fetchConcurrency,
+    // Strictly under BigCommerce's 2,048-character URL limit.
+    maxUrlLength: 2047,
+    ...override,
+  };
+}
+
+interface Core {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  db: Firestore;
+  directory: StoreDirectory;
+  registry: StoreRegistry;
+  pending: PendingStore;
+  scheduler: SyncScheduler;
+  fullSync: FullSyncJobs;
+  reconciler: WebhookReconciler | undefined;
+}
+
+/**
+ * Starts a store's durable full-sync job (unless one runs) and kicks it off without waiting: timers
+ * and sweeps carry it on from its cursor. The one entry point for install, preview/explain and CLI.
+ */
+export async function startFullSync(core: Pick<Core, 'fullSync' | 'scheduler' | 'logger'>, storeHash: string): Promise<{ started: boolean; progress: JobProgress }> {
+  const r = await core.fullSync.start(storeHash);
+  core.scheduler.run(storeHash, 'full').catch((err: unknown) => core.logger.error({ storeHash, err }, 'full sync run failed'));
+  return r;
+}
+
+/** The HTTP edge's pieces: ingest, push auth, the after-store hook and the route groups. */
+function httpServices(core: Core) {
+  const { config, clock, logger, db, scheduler, registry, reconciler, directory, fullSync } = core;
+  const eventStore = createFirestoreEventStore(db);
+  const ingest = createIngest({ store: eventStore, clock, dedupeTtlMs: config.push.dedupeTtlHours * 3_600_000, storeBudgetMs: config.push.storeBudgetMs });
+  const authenticator = createPushAuthenticator({ mode: config.push.auth, audience: config.push.audience, certsUrl: config.push.certsUrl });
+
+  /** After an event is stored: arm the store's sync timer; complete an uninstall the event recorded. */
+  const onStored = (o: Extract<IngestOutcome, { kind: 'stored' }>): void => {
+    if (o.productIds.length > 0) scheduler.notify(o.storeHash);
+    // Forget the token and drop pending work; a failure here is retried by the webhook reconcile.
+    if (o.scope === 'store/app/uninstalled') registry.settleUninstall(o.storeHash).catch((err: unknown) => logger.error({ storeHash: o.storeHash, err }, 'uninstall settle failed'));
+  };
+
+  const operatorAccounts = config.push.schedulerServiceAccount ? [config.push.schedulerServiceAccount] : [];
+  const routes: RoutePlugin[] = [
+    taskRoutes({ scheduler, directory, fullSync, allowedEmails: operatorAccounts, requestBudgetMs: config.flush.fullSyncRequestBudgetMs, now: () => clock.now() }),
+    appRoutes({
+      oauth: oauthSettings(config),
+      registry,
+      directory,
+      registerWebhooks: (storeHash) => (reconciler ? reconciler.reconcileStore(storeHash) : Promise.resolve({ outcome: 'off', errors: [{ code: 'WEBHOOK_CONFIG_INVALID', message: 'WEBHOOK_TOPIC is not set' }] })),
+      firstSync: (storeHash) => startFullSync(core, storeHash),
+      clock,
+      logger,
+    }),
+    ...(reconciler ? [webhookTaskRoutes({ reconciler, allowedEmails: operatorAccounts })] : []),
+  ];
+
+  /** Everything buildApp needs: the server is these services behind HTTP. */
+  const app: AppDeps = {
+    logger,
+    projectId: config.projectId,
+    ingest,
+    eventStore,
+    authenticator,
+    pushServiceAccounts: config.push.serviceAccount ? [config.push.serviceAccount] : [],
+    operatorServiceAccounts: operatorAccounts,
+    maxBodyBytes: config.push.maxBodyBytes,
+    onStored,
+    statusExtras: async () => ({ flush: scheduler.stats(), fullSync: await fullSync.status() }),
+    plugins: routes,
+    now: () => clock.now(),
+  };
+  return { eventStore, ingest, authenticator, onStored, app };
+}
+
+/**
+ * Every service of the process. The server passes `app` to buildApp; the CLI and tests use the
+ * pieces. `close()` stops the scheduler (running syncs finish and release their leases), then
+ * Firestore unless the caller passed its own.
+ */
+export async function createServices(config: Config, overrides: ServiceOverrides = {}) {
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger({ level: config.log.level, projectId: config.projectId, ...(config.log.pretty !== undefined ? { pretty: config.log.pretty } : {}) });
+  const settings = overrides.settings ?? {};
+  // Everything that can fail on bad input comes before the Firestore client, which would need closing.
+  const defaultRuleSet = overrides.defaultRuleSet ?? (config.flush.rulesFile ? await loadRuleSetFile(config.flush.rulesFile) : undefined);
+  // Unset WEBHOOK_TOPIC: no webhook reconcile and no registration at install (main warns about it).
+  const desired = config.webhooks.topic ? desiredWebhooks({ projectId: config.projectId, topic: config.webhooks.topic, scopes: config.webhooks.scopes }) : undefined;
+  const ownsDb = overrides.db === undefined;
+  const db = overrides.db ?? createFirestore(config);
+
+  const cipher = config.bigcommerce.tokenEncryptionKey ? createTokenCipher(config.bigcommerce.tokenEncryptionKey) : undefined;
+  const directory: StoreDirectory = createStoreDirectory({ db, singleStore: config.bigcommerce.singleStore, defaultRuleSet, cipher, logger });
+  const pending: PendingStore = createFirestorePendingStore(db, clock);
+  const registry: StoreRegistry = createStoreRegistry({ db, cipher, pending, logger });
+  const clientFor = createClientCache(config, { clock, logger, fetch: overrides.fetch });
+  const leases: LeaseManager = createFirestoreLeases(db, { owner: overrides.leaseOwner ?? `${config.revision}/${randomUUID()}`, leaseMs: config.flush.leaseMs, clock });
+
+  const categorySync = createCategorySync({ pending, leases, directory, clientFor, clock, logger, settings: categorySyncSettings(config, settings.categorySync) });
+  const fullSync: FullSyncJobs = createFullSyncJobs({
+    jobs: createFirestoreFullSyncJobs(db),
+    pending,
+    leases,
+    directory,
+    clientFor,
+    clock,
+    logger,
+    settings: { sliceMs: config.flush.fullSyncSliceMs, staleToleranceMs: config.flush.staleToleranceMs, maxUrlLength: 2047, ...settings.fullSync },
+  });
+  const scheduler: SyncScheduler = createSyncScheduler({
+    categorySync: createStoreRunner({ pendingSync: categorySync, jobs: fullSync }),
+    jobs: fullSync,
+    pending,
+    clock,
+    logger,
+    settings: { windowMs: config.flush.windowMs, maxWaitMs: config.flush.maxWaitMs, timers: config.flush.timers, concurrency: config.flush.concurrency, ...settings.scheduler },
+  });
+  const reconcileSettings = desired && { desired, ownClientId: config.bigcommerce.clientId, backfillSilenceMs: config.webhooks.backfillSilenceMs, ...settings.reconcile };
+  const reconciler: WebhookReconciler | undefined =
+    reconcileSettings && createWebhookReconciler({ directory, registry, pending, clientFor, clock, logger, settings: reconcileSettings, onEnqueued: (storeHash) => scheduler.notify(storeHash) });
+
+  const core: Core = { config, clock, logger, db, directory, registry, pending, scheduler, fullSync, reconciler };
+  return {
+    ...core,
+    clientFor,
+    categorySync,
+    /** `startFullSync(storeHash)`: start (or join) the store's durable full-sync job and kick it off. */
+    startFullSync: (storeHash: string) => startFullSync(core, storeHash),
+    desired,
+    ...httpServices(core),
+    close: async (): Promise<void> => {
+      await scheduler.stop();
+      if (ownsDb) await db.terminate();
+    },
+  };
+}
+
+export type Services = Awaited<ReturnType<typeof createServices>>;
