@@ -82,8 +82,8 @@ async function runScenario(sc: Scenario, i: number): Promise<string> {
     const bound = Math.ceil(n / divisor);
     const gets = s.catalogGets();
     const wrong = s.wrongProducts().filter((id) => id <= n).length;
-    const reads = s.sumLogs('flush done', 'firestoreReads');
-    const writes = s.sumLogs('flush done', 'firestoreWrites');
+    const reads = s.sumLogs('flush done', 'firestoreReads') + s.sumLogs('full sync slice done', 'firestoreReads');
+    const writes = s.sumLogs('flush done', 'firestoreWrites') + s.sumLogs('full sync slice done', 'firestoreWrites');
     const fsOps = reads + writes > 0 ? ((reads + writes) / n).toFixed(2) : 'n/a';
     return `| ${sc.name} | ${sc.products} catalog, ${n} ${sc.kind === 'pending' ? 'pending' : 'synced'} | ${wallS.toFixed(1)} s | ${s.rss.peakMb()} MB | ${gets} | ceil(${n}/${divisor}) = ${bound} | ${fsOps} | ${wrong} | ${outcome} |`;
   } finally {

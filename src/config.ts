@@ -97,8 +97,8 @@ const EnvSchema = z
     /** The one re-read of a product whose read looked stale happens this much later (eventual consistency lag). */
     STALE_READ_RETRY_SECONDS: seconds(25),
     FLUSH_TIMERS: bool(true),
-    /** Longest one run drives a full-sync job before handing the store back (resumed from its cursor). */
-    FULL_SYNC_SLICE_SECONDS: seconds(60),
+    /** Longest one run of a store works (a pending sync's chunks, a full-sync job's pages) before handing the store back; the rest is due at once. */
+    SYNC_SLICE_SECONDS: seconds(120),
     /** Longest POST /tasks/full-sync drives jobs before answering (well inside Cloud Run's request timeout). */
     FULL_SYNC_REQUEST_BUDGET_SECONDS: seconds(300),
     CATEGORY_RULES_FILE: optionalString,
@@ -178,7 +178,7 @@ export interface Config {
     staleRetryMs: number;
     timers: boolean;
     rulesFile: string | undefined;
-    fullSyncSliceMs: number;
+    sliceMs: number;
     fullSyncRequestBudgetMs: number;
   };
   webhooks: {
@@ -249,7 +249,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       staleToleranceMs: e.STALE_READ_TOLERANCE_SECONDS * 1000,
       staleRetryMs: e.STALE_READ_RETRY_SECONDS * 1000,
       timers: e.FLUSH_TIMERS,
-      fullSyncSliceMs: e.FULL_SYNC_SLICE_SECONDS * 1000,
+      sliceMs: e.SYNC_SLICE_SECONDS * 1000,
       fullSyncRequestBudgetMs: e.FULL_SYNC_REQUEST_BUDGET_SECONDS * 1000,
       rulesFile: e.CATEGORY_RULES_FILE,
     },

@@ -99,6 +99,7 @@ export function categorySyncSettings(config: Config, override: Partial<CategoryS
     missingRetryMs: f.missingRetryMs,
     staleToleranceMs: f.staleToleranceMs,
     staleRetryMs: f.staleRetryMs,
+    sliceMs: f.sliceMs,
     fetchConcurrency: config.bigcommerce.fetchConcurrency,
     // Strictly under BigCommerce's 2,048-character URL limit.
     maxUrlLength: 2047,
@@ -208,7 +209,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     clientFor,
     clock,
     logger,
-    settings: { sliceMs: config.flush.fullSyncSliceMs, staleToleranceMs: config.flush.staleToleranceMs, maxUrlLength: 2047, ...settings.fullSync },
+    settings: { sliceMs: config.flush.sliceMs, staleToleranceMs: config.flush.staleToleranceMs, maxUrlLength: 2047, ...settings.fullSync },
   });
   const scheduler: SyncScheduler = createSyncScheduler({
     categorySync: createStoreRunner({ pendingSync: categorySync, jobs: fullSync }),

@@ -27,6 +27,12 @@ export interface CategorySyncSettings extends DebounceSettings, SyncOutcomeSetti
   pageSize?: number;
   /** id:in requests per chunk (default 4): a chunk is this many times the ids one request holds, so GETs stay at ceil(N / ids-per-request). */
   requestsPerChunk?: number;
+  /**
+   * Longest one run works through chunks before handing the store back (SYNC_SLICE_SECONDS): what is
+   * left is due at once, so a timer or the next sweep carries on (completed records are gone, so
+   * nothing is read twice). Keeps a sweep request well inside Cloud Run's timeout. Default: no limit.
+   */
+  sliceMs?: number;
 }
 
 export interface CategorySyncDeps {
@@ -285,6 +291,7 @@ async function syncLeased(deps: CategorySyncDeps, storeHash: string, mode: SyncM
   const store = await activeStore(deps, storeHash, log);
   if (!('storeHash' in store)) return store;
   const nowMs = clock.now();
+  let sliceEnded = false;
   const scan = await scanReadiness(deps, storeHash);
   const readyNow = (p: PendingProduct) => mode === 'full' || isReadyNow(p, scan.summary, nowMs, s);
   const dueAtMs = dueAtMsOf(scan.summary, s);
@@ -316,17 +323,25 @@ async function syncLeased(deps: CategorySyncDeps, storeHash: string, mode: SyncM
     if (r === 'lease-lost') return { outcome: 'lease-lost' };
     stats = addStats(stats, r);
     if (ctx?.signal.aborted) break;
+    if (s.sliceMs !== undefined && clock.now() - nowMs >= s.sliceMs) {
+      sliceEnded = true;
+      break;
+    }
     await ctx?.yieldSlot();
     if (lease.lost) return { outcome: 'lease-lost' };
   }
   if (!ruleSet) log.warn({ products: stats.completed }, 'no category rules for store');
   await deps.directory.recordSync(storeHash, { syncedAtMs: clock.now(), lastEventAtMs });
 
-  // What is left (deferred retries, records touched meanwhile, events that arrived during the sync).
-  const left = await scanReadiness(deps, storeHash);
-  stats = addStats(stats, { firestoreReads: left.reads });
-  const next = dueAtMsOf(left.summary, s);
-  log.info({ outcome: 'flushed', dueAtMs: next, ...stats }, 'flush done');
+  // What is left (deferred retries, records touched meanwhile, events that arrived during the sync);
+  // after a slice that ended early, the rest is due now.
+  let next: number | undefined = clock.now();
+  if (!sliceEnded) {
+    const left = await scanReadiness(deps, storeHash);
+    stats = addStats(stats, { firestoreReads: left.reads });
+    next = dueAtMsOf(left.summary, s);
+  }
+  log.info({ outcome: 'flushed', dueAtMs: next, sliceEnded, ...stats }, 'flush done');
   return { outcome: 'flushed', dueAtMs: next, ...stats };
 }
 
