@@ -146,7 +146,7 @@ function httpServices(core: Core) {
 
   const operatorAccounts = config.push.schedulerServiceAccount ? [config.push.schedulerServiceAccount] : [];
   const routes: RoutePlugin[] = [
-    taskRoutes({ scheduler, directory, fullSync, allowedEmails: operatorAccounts, requestBudgetMs: config.flush.fullSyncRequestBudgetMs, now: () => clock.now() }),
+    taskRoutes({ scheduler, directory, fullSync, allowedEmails: operatorAccounts, requestBudgetMs: config.flush.fullSyncRequestBudgetMs, now: () => clock.now(), logger }),
     appRoutes({
       oauth: oauthSettings(config),
       registry,

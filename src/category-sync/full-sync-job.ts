@@ -203,6 +203,12 @@ export function createFullSyncJobs(deps: FullSyncJobDeps) {
       return jobs.map((j) => j.storeHash);
     },
 
+    /** One store's job progress, or undefined when it never had one. */
+    async progress(storeHash: string): Promise<JobProgress | undefined> {
+      const job = await deps.jobs.get(storeHash);
+      return job ? jobProgress(job, clock.now()) : undefined;
+    },
+
     /** /status: running and recent jobs with done / total, start, rate and ETA. */
     async status(limit = 50): Promise<Record<string, JobProgress>> {
       const now = clock.now();

@@ -8,20 +8,31 @@ const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
 export interface FullSyncStarter {
   /** Starts the store's durable full-sync job unless one is running. */
   start(storeHash: string): Promise<{ started: boolean; progress: JobProgress }>;
-  /** The job's progress now (after this request drove it). */
-  status(): Promise<Record<string, JobProgress>>;
+  /** One store's job progress now. */
+  progress(storeHash: string): Promise<JobProgress | undefined>;
 }
 
 /**
  * Scheduler-driven work. `POST /tasks/flush` sweeps every store with overdue pending work or a
  * running full-sync job (every minute); `POST /tasks/full-sync` starts one durable full-sync job for
  * one store (`?store=HASH`) or for every active store (daily: it also catches time-based rules such
- * as `within_days`), then drives them through the scheduler for at most `requestBudgetMs` and
- * answers with each job's progress. A job not done by then is carried on by sweeps and timers from
- * its cursor; nothing depends on this request lasting.
+ * as `within_days`), kicks them off through the scheduler, and answers with each job's progress
+ * once they are done or `requestBudgetMs` has passed, whichever is first. A job not done by then is
+ * carried on by timers and sweeps from its cursor; nothing depends on this request lasting.
  */
-export function taskRoutes(deps: { scheduler: SyncScheduler; directory: StoreDirectory; fullSync: FullSyncStarter; allowedEmails: readonly string[]; requestBudgetMs: number; now?: () => number }): RoutePlugin {
+export function taskRoutes(deps: {
+  scheduler: SyncScheduler;
+  directory: StoreDirectory;
+  fullSync: FullSyncStarter;
+  allowedEmails: readonly string[];
+  requestBudgetMs: number;
+  now?: () => number;
+  /** How often the request looks at its jobs while it waits (default 500 ms). */
+  pollMs?: number;
+  logger?: { error(obj: object, msg: string): void };
+}): RoutePlugin {
   const now = deps.now ?? Date.now;
+  const pollMs = deps.pollMs ?? 500;
   return (app, guard) => {
     const preHandler = guard(deps.allowedEmails);
     app.post('/tasks/flush', { preHandler }, async () => deps.scheduler.sweep());
@@ -32,23 +43,23 @@ export function taskRoutes(deps: { scheduler: SyncScheduler; directory: StoreDir
       const deadline = now() + deps.requestBudgetMs;
       const stores = store ? [store] : await deps.directory.activeStores();
       const started = new Map<string, boolean>();
-      for (const h of stores) started.set(h, (await deps.fullSync.start(h)).started);
       const failures: Record<string, string> = {};
-      await Promise.all(
-        stores.map(async (h) => {
-          try {
-            while (now() < deadline) {
-              const r = await deps.scheduler.run(h, 'full');
-              if (r.outcome !== 'flushed' || r.dueAtMs === undefined) return;
-            }
-          } catch (err) {
-            failures[h] = (err as Error).message;
-          }
-        }),
-      );
-      const progress = await deps.fullSync.status();
+      for (const h of stores) {
+        started.set(h, (await deps.fullSync.start(h)).started);
+        // Kicked off, not awaited: the scheduler's slots and the job's slices bound it, this request only watches.
+        deps.scheduler.run(h, 'full').catch((err: unknown) => {
+          failures[h] = (err as Error).message;
+          deps.logger?.error({ storeHash: h, err }, 'full sync run failed');
+        });
+      }
+      const progress = new Map<string, JobProgress | undefined>();
+      for (;;) {
+        for (const h of stores) if (progress.get(h)?.state !== 'done') progress.set(h, await deps.fullSync.progress(h));
+        if (stores.every((h) => progress.get(h)?.state === 'done' || failures[h]) || now() >= deadline) break;
+        await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(0, deadline - now()))));
+      }
       const out: Record<string, unknown> = {};
-      for (const h of stores) out[h] = { started: started.get(h), ...progress[h], ...(failures[h] ? { error: failures[h] } : {}) };
+      for (const h of stores) out[h] = { started: started.get(h), ...progress.get(h), ...(failures[h] ? { error: failures[h] } : {}) };
       return { stores: out };
     });
   };
