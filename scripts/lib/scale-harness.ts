@@ -117,6 +117,8 @@ export async function startScaleStore(o: ScaleStoreOptions): Promise<ScaleStore>
       FLUSH_TIMERS: 'false',
       DEBOUNCE_WINDOW_SECONDS: '1',
       DEBOUNCE_MAX_WAIT_SECONDS: '1',
+      // /tasks/full-sync answers within this; sweeps carry the job on (and fetch's 300 s header timeout never bites).
+      FULL_SYNC_REQUEST_BUDGET_SECONDS: '30',
       ...o.env,
     },
     { logs, nodeArgs: [`--max-old-space-size=${HEAP_CAP_MB}`] },
