@@ -177,17 +177,19 @@ describe('category sync (syncStore)', () => {
     expect(await pending.load(hash)).toEqual([]);
   });
 
-  it('isolation: an invalid id and a product BigCommerce refuses to write are given up with their reason; the rest is processed', async () => {
+  // 10,000 good records at SCALE_FACTOR=1 (issue #12's acceptance size); 400 by default.
+  const GOOD = Math.max(400, Math.round(10_000 * Number(process.env.SCALE_FACTOR ?? 0)));
+  it(`isolation: among ${GOOD} good records, an invalid id and a product BigCommerce refuses to write are given up with their reason; the rest is processed`, async () => {
     // Reads lag 60 s: a product deleted now is still read, but BigCommerce refuses writes to it (422).
-    const { store, hash, token } = newStore({ products: 400, consistencyDelayMs: 60_000 });
+    const { store, hash, token } = newStore({ products: GOOD, consistencyDelayMs: 60_000 });
     const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
     const doomed = store.products().find((p) => managedOf(p.categories).join() !== expectedManaged(p).join())!;
     store.deleteProduct(doomed.id);
-    await pending.enqueue(hash, Array.from({ length: 400 }, (_, i) => i + 1), 'bulk', Date.now() - 1_000);
+    await pending.enqueue(hash, Array.from({ length: GOOD }, (_, i) => i + 1), 'bulk', Date.now() - 1_000);
     // A product id that is not a safe integer, as an older ingest stored it.
     await db.collection(COLLECTIONS.pending).doc(pendingDocId(hash, 1152921504606846976)).set({ storeHash: hash, productId: 1152921504606846976, lastSeenAt: new Date(Date.now() - 1_000), scopes: ['store/product/updated'] });
     const r = await categorySync.syncStore(hash);
-    expect(r).toMatchObject({ outcome: 'flushed', completed: 399, givenUp: 2 });
+    expect(r).toMatchObject({ outcome: 'flushed', completed: GOOD - 1, givenUp: 2 });
     expect(await pending.load(hash)).toEqual([]);
     const givenUp = (await db.collection(COLLECTIONS.givenUp).where('storeHash', '==', hash).get()).docs.map((d) => [d.get('productId') as number, d.get('reason') as string]);
     expect(givenUp).toEqual(
