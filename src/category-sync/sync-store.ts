@@ -184,6 +184,12 @@ async function* readyChunks(deps: CategorySyncDeps, storeHash: string, ready: (p
       invalid = [];
       reads = 0;
     }
+    // Invalid records are bounded too, even in a store that holds nothing else.
+    if (invalid.length >= 1_000) {
+      yield { chunk: [], invalid, reads };
+      invalid = [];
+      reads = 0;
+    }
   }
   if (buffer.length > 0 || invalid.length > 0) yield { chunk: buffer, invalid, reads };
 }
