@@ -23,7 +23,10 @@ export interface CategorySyncSettings extends DebounceSettings, SyncOutcomeSetti
   fetchConcurrency: number;
   /** Strictly under 2,048 characters by default (the seed's limit). */
   maxUrlLength: number;
-  /** Pending records per Firestore page (default 1,000): with the chunk, what bounds a sync's memory. */
+  /**
+   * Pending records per Firestore page (default 5,000, ~10 MB of snapshots): with the chunk, what
+   * bounds a sync's memory. Larger pages mean fewer queries (each costs O(store) on the emulator).
+   */
   pageSize?: number;
   /** id:in requests per chunk (default 4): a chunk is this many times the ids one request holds, so GETs stay at ceil(N / ids-per-request). */
   requestsPerChunk?: number;
@@ -138,7 +141,7 @@ async function activeStore(deps: CategorySyncDeps, storeHash: string, log: Logge
 
 /** Every pending record of the store, one keyset page at a time (memory: one page). */
 async function* pendingPages(deps: CategorySyncDeps, storeHash: string): AsyncGenerator<PendingProduct[]> {
-  const limit = deps.settings.pageSize ?? 1_000;
+  const limit = deps.settings.pageSize ?? 5_000;
   let after = 0;
   for (;;) {
     const page = await deps.pending.page(storeHash, { afterProductId: after, limit });
