@@ -84,7 +84,7 @@ async function runScenario(sc: Scenario, i: number): Promise<string> {
     const wrong = s.wrongProducts().filter((id) => id <= n).length;
     const reads = s.sumLogs('flush done', 'firestoreReads') + s.sumLogs('full sync slice done', 'firestoreReads');
     const writes = s.sumLogs('flush done', 'firestoreWrites') + s.sumLogs('full sync slice done', 'firestoreWrites');
-    const fsOps = reads + writes > 0 ? ((reads + writes) / n).toFixed(2) : 'n/a';
+    const fsOps = reads + writes > 0 ? `${((reads + writes) / n).toFixed(3)} (${reads} reads, ${writes} writes)` : "n/a";
     return `| ${sc.name} | ${sc.products} catalog, ${n} ${sc.kind === 'pending' ? 'pending' : 'synced'} | ${wallS.toFixed(1)} s | ${s.rss.peakMb()} MB | ${gets} | ceil(${n}/${divisor}) = ${bound} | ${fsOps} | ${wrong} | ${outcome} |`;
   } finally {
     await s.close();
