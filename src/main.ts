@@ -4,7 +4,7 @@ import { createLogger } from './logger.ts';
 import { systemClock } from './clock.ts';
 import { createFirestore } from './firestore/create-firestore.ts';
 import { createFirestoreEventStore } from './events/firestore-event-store.ts';
-import { createPushAuthenticator } from './ingest/push-auth.ts';
+import { createPushAuthenticator, pushAuthWarning } from './ingest/push-auth.ts';
 import { createIngest } from './ingest/ingest-message.ts';
 import { buildApp } from './app.ts';
 import { createFirestorePendingStore } from './events/firestore-pending-store.ts';
@@ -36,9 +36,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.log.level, projectId: config.projectId, ...(config.log.pretty !== undefined ? { pretty: config.log.pretty } : {}) });
-  if (config.push.auth === 'none') {
-    logger.warn('PUSH_AUTH=none: /pubsub/push, /status and /tasks accept unauthenticated requests. Local development only - never deploy this.');
-  }
+  const authWarning = pushAuthWarning(config.push.auth);
+  if (authWarning) logger.warn({ pushAuth: config.push.auth }, authWarning);
 
   const db = createFirestore(config);
   const eventStore = createFirestoreEventStore(db);
@@ -53,7 +52,7 @@ async function main(): Promise<void> {
   const operatorAccounts = config.push.schedulerServiceAccount ? [config.push.schedulerServiceAccount] : [];
 
   const defaultRuleSet = config.flush.rulesFile ? await loadRuleSetFile(config.flush.rulesFile) : undefined;
-  const cipher = config.bigcommerce.tokenEncryptionKey ? createTokenCipher(config.bigcommerce.tokenEncryptionKey) : undefined;
+  const cipher = config.bigcommerce.tokenKeys ? createTokenCipher(config.bigcommerce.tokenKeys) : undefined;
   const directory = createStoreDirectory({ db, singleStore: config.bigcommerce.singleStore, defaultRuleSet, cipher, logger });
   const pending = createFirestorePendingStore(db, systemClock);
   const rateLimiters = createRateLimiterRegistry({ clock: systemClock, logger, reserve: config.bigcommerce.rateLimitReserve });

@@ -86,7 +86,7 @@ function lifecycleFromEnv(env: CliIo['env']) {
   const desired = desiredWebhooks({ projectId: config.projectId, topic: config.webhooks.topic, scopes: config.webhooks.scopes });
   const logger = pino({ level: env.LOG_LEVEL === undefined ? 'warn' : config.log.level });
   const db = createFirestore(config);
-  const cipher = config.bigcommerce.tokenEncryptionKey ? createTokenCipher(config.bigcommerce.tokenEncryptionKey) : undefined;
+  const cipher = config.bigcommerce.tokenKeys ? createTokenCipher(config.bigcommerce.tokenKeys) : undefined;
   const directory = createStoreDirectory({ db, singleStore: config.bigcommerce.singleStore, cipher, logger });
   const pending = createFirestorePendingStore(db, systemClock);
   const registry = createStoreRegistry({ db, cipher, pending, logger });
