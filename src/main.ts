@@ -18,6 +18,7 @@ import { createBigCommerceClient, type BigCommerceClient } from './bigcommerce/c
 import { createRateLimiterRegistry } from './bigcommerce/rate-limiter.ts';
 import { loadRuleSetFile } from './rules/rule-set-schema.ts';
 import { createStoreRegistry } from './stores/store-registry.ts';
+import { probeStoreToken } from './stores/confirm-uninstall.ts';
 import { appRoutes } from './stores/app-routes.ts';
 import { desiredWebhooks } from './webhooks/desired-webhooks.ts';
 import { createWebhookReconciler } from './webhooks/reconcile-webhooks.ts';
@@ -100,7 +101,8 @@ async function main(): Promise<void> {
   });
 
   // Lifecycle: store registry, webhook reconcile + gap backfill, app install callbacks.
-  const registry = createStoreRegistry({ db, cipher, pending, logger });
+  // Forgets a store only once BigCommerce refuses its token (a replayed /uninstall or event cannot).
+  const registry = createStoreRegistry({ db, cipher, pending, logger, probeToken: (storeHash, accessToken) => probeStoreToken(clientFor({ storeHash, accessToken })) });
   const reconciler = config.webhooks.topic
     ? createWebhookReconciler({
         directory,

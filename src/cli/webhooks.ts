@@ -13,6 +13,7 @@ import { createRateLimiterRegistry } from '../bigcommerce/rate-limiter.ts';
 import { createFirestorePendingStore } from '../events/firestore-pending-store.ts';
 import { createStoreDirectory } from '../stores/store-directory.ts';
 import { createStoreRegistry } from '../stores/store-registry.ts';
+import { probeStoreToken } from '../stores/confirm-uninstall.ts';
 import { createTokenCipher } from '../stores/token-cipher.ts';
 import { desiredWebhooks, type DesiredWebhooks } from '../webhooks/desired-webhooks.ts';
 import { planReconcile, isHookActive } from '../webhooks/plan-reconcile.ts';
@@ -89,21 +90,22 @@ function lifecycleFromEnv(env: CliIo['env']) {
   const cipher = config.bigcommerce.tokenKeys ? createTokenCipher(config.bigcommerce.tokenKeys) : undefined;
   const directory = createStoreDirectory({ db, singleStore: config.bigcommerce.singleStore, cipher, logger });
   const pending = createFirestorePendingStore(db, systemClock);
-  const registry = createStoreRegistry({ db, cipher, pending, logger });
   const limiters = createRateLimiterRegistry({ clock: systemClock, logger, reserve: config.bigcommerce.rateLimitReserve });
+  const clientFor = (s: { storeHash: string; accessToken: string }) =>
+    createBigCommerceClient({
+      apiUrl: config.bigcommerce.apiUrl,
+      storeHash: s.storeHash,
+      accessToken: s.accessToken,
+      logger,
+      requestBudgetMs: config.bigcommerce.requestBudgetMs,
+      rateLimiter: limiters.forStore(s.storeHash),
+    });
+  const registry = createStoreRegistry({ db, cipher, pending, logger, probeToken: (storeHash, accessToken) => probeStoreToken(clientFor({ storeHash, accessToken })) });
   const reconciler = createWebhookReconciler({
     directory,
     registry,
     pending,
-    clientFor: (s) =>
-      createBigCommerceClient({
-        apiUrl: config.bigcommerce.apiUrl,
-        storeHash: s.storeHash,
-        accessToken: s.accessToken,
-        logger,
-        requestBudgetMs: config.bigcommerce.requestBudgetMs,
-        rateLimiter: limiters.forStore(s.storeHash),
-      }),
+    clientFor,
     clock: systemClock,
     logger,
     settings: { desired, ownClientId: config.bigcommerce.clientId, backfillSilenceMs: config.webhooks.backfillSilenceMs },

@@ -247,9 +247,19 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
     app.get<{ Querystring: Record<string, unknown> }>('/uninstall', async (request, reply) => {
       const p = await verified(request.query.signed_payload_jwt, reply, 'uninstall');
       if (!p) return reply;
-      // No BigCommerce call: BigCommerce deletes the app's webhooks itself, and the token is revoked.
+      // A valid payload is not proof (it lives 24 h and is replayable): the registry asks BigCommerce
+      // whether the stored token still works before forgetting anything. BigCommerce deletes the
+      // app's webhooks itself.
       const r = await deps.registry.uninstall(p.storeHash, { nowMs: deps.clock.now(), issuedAtMs: p.issuedAtMs });
-      return reply.code(200).send({ ok: true, outcome: r.outcome });
+      switch (r.outcome) {
+        case 'uninstalled':
+        case 'stale':
+          return reply.code(200).send({ ok: true, outcome: r.outcome });
+        case 'refused':
+          return reply.code(409).send({ ok: false, outcome: r.outcome });
+        case 'unconfirmed':
+          return reply.code(503).send({ ok: false, outcome: r.outcome });
+      }
     });
 
     app.get<{ Querystring: Record<string, unknown> }>('/remove_user', async (request, reply) => {
