@@ -90,6 +90,8 @@ const EnvSchema = z
     TOKEN_ENCRYPTION_KEY: optionalString,
     /** Keyring `id:key,id:key,...`: the first seals new tokens, all of them read (key rotation). */
     TOKEN_ENCRYPTION_KEYS: optionalString,
+    /** Requests per minute per client address on the public app callbacks (/auth, /load, /uninstall, /remove_user). */
+    CALLBACK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
     BC_REQUEST_BUDGET_MS: z.coerce.number().int().positive().default(60_000),
     BC_FETCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
     /** Keep this many requests of the store's shared quota for other apps. */
@@ -196,6 +198,7 @@ export interface Config {
     appUrl: string | undefined;
     /** The token keyring, current key first; undefined when no key is configured. */
     tokenKeys: TokenKey[] | undefined;
+    callbackRateLimitPerMinute: number;
     requestBudgetMs: number;
     fetchConcurrency: number;
     rateLimitReserve: number;
@@ -273,6 +276,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientSecret: e.BIGCOMMERCE_CLIENT_SECRET,
       appUrl: e.APP_URL?.replace(/\/+$/, ''),
       tokenKeys: tokenKeysOf(e),
+      callbackRateLimitPerMinute: e.CALLBACK_RATE_LIMIT_PER_MINUTE,
       requestBudgetMs: e.BC_REQUEST_BUDGET_MS,
       fetchConcurrency: e.BC_FETCH_CONCURRENCY,
       rateLimitReserve: e.BC_RATE_LIMIT_RESERVE,

@@ -127,6 +127,7 @@ async function main(): Promise<void> {
       firstSync: (storeHash) => scheduler.run(storeHash, 'full'),
       clock: systemClock,
       logger,
+      rateLimit: { max: config.bigcommerce.callbackRateLimitPerMinute, windowMs: 60_000 },
     }),
     ...(reconciler ? [webhookTaskRoutes({ reconciler, allowedEmails: operatorAccounts })] : []),
   ];

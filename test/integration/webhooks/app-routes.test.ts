@@ -36,7 +36,7 @@ beforeEach(async () => {
 const logLines: string[] = [];
 const logger = pino({ level: 'info' }, new Writable({ write: (c: Buffer, _e, cb) => (logLines.push(c.toString()), cb()) }));
 
-async function app(o: { oauth?: Partial<OAuthSettings> | null } = {}) {
+async function app(o: { oauth?: Partial<OAuthSettings> | null; rateLimit?: { max: number; windowMs: number } } = {}) {
   const lc = lifecycle(db, { apiUrl: sandbox.url, projectId: PROJECT, topic: TOPIC, ownClientId: sandbox.clientId, logger });
   const firstSyncs: string[] = [];
   const oauth = o.oauth === null ? undefined : { clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, loginUrl: sandbox.url, redirectUri: undefined, ...o.oauth };
@@ -50,6 +50,7 @@ async function app(o: { oauth?: Partial<OAuthSettings> | null } = {}) {
     },
     clock: systemClock,
     logger: lc.logger,
+    ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
   });
   const { server } = await testApp(db, { extra: { plugins: [plugin] } });
   return { server, firstSyncs, ...lc };
@@ -225,6 +226,43 @@ describe('GET /load and /uninstall (signed_payload_jwt)', () => {
     expect(res.json()).toEqual({ ok: true, outcome: 'stale' });
     expect((await storeDoc(hash))?.status).toBe('active');
     expect((await storeDoc(hash))?.accessTokenEnc).toEqual(expect.any(String));
+  });
+});
+
+describe('public callback protection (helmet, rate limit)', () => {
+  it('callback pages may be framed by the BigCommerce control panel only, and leak no Referer', async () => {
+    const { server, hash } = await installed();
+    for (const url of [`/load?signed_payload_jwt=${await sandbox.signedPayload(hash)}`, '/load', '/auth', '/uninstall', '/remove_user']) {
+      const res = await server.inject({ method: 'GET', url });
+      const csp = String(res.headers['content-security-policy']);
+      expect(csp, url).toContain('frame-ancestors https://*.mybigcommerce.com https://login.bigcommerce.com');
+      expect(csp, url).toContain("default-src 'self'");
+      expect(res.headers['x-frame-options'], url).toBeUndefined();
+      expect(res.headers['referrer-policy'], url).toBe('no-referrer');
+      expect(res.headers['x-content-type-options'], url).toBe('nosniff');
+    }
+  });
+
+  it('rate-limits each client address (the last X-Forwarded-For entry) on the callbacks, and leaves /pubsub/push and /healthz alone', async () => {
+    const { server } = await app({ rateLimit: { max: 3, windowMs: 60_000 } });
+    const load = (xff: string) => server.inject({ method: 'GET', url: '/load', headers: { 'x-forwarded-for': xff } });
+    for (let i = 0; i < 3; i++) expect((await load('203.0.113.1')).statusCode).toBe(401);
+    const limited = await load('203.0.113.1');
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ error: 'HTTP_RATE_LIMITED' });
+    expect(limited.headers['retry-after']).toBeDefined();
+    // A spoofed first entry does not buy a fresh bucket; another real address has its own.
+    expect((await load('198.51.100.9, 203.0.113.1')).statusCode).toBe(429);
+    expect((await server.inject({ method: 'GET', url: '/uninstall', headers: { 'x-forwarded-for': '203.0.113.1' } })).statusCode).toBe(429);
+    expect((await load('203.0.113.2')).statusCode).toBe(401);
+
+    for (let i = 0; i < 10; i++) {
+      const push = await server.inject({ method: 'POST', url: '/pubsub/push', payload: '{}', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.1' } });
+      expect(push.statusCode).toBe(204);
+      expect(push.headers['x-ratelimit-limit']).toBeUndefined();
+      expect(push.headers['content-security-policy']).toBeUndefined();
+    }
+    expect((await server.inject({ method: 'GET', url: '/healthz', headers: { 'x-forwarded-for': '203.0.113.1' } })).statusCode).toBe(200);
   });
 });
 
