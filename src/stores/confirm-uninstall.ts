@@ -35,13 +35,13 @@ export function decideUninstall(state: TokenState): UninstallDecision {
   }
 }
 
-/**
- * The probe: `GET /v3/catalog/products?limit=1&include_fields=id` (countProducts), one request that
- * every token of this app may make (it needs the products scope the app runs on anyway).
- */
-export async function probeStoreToken(client: { countProducts(): Promise<number> }): Promise<TokenProbe> {
+/** The probe request: one product id, the cheapest call every token of this app may make (products scope). */
+export const TOKEN_PROBE_PATH = '/v3/catalog/products?limit=1&include_fields=id';
+
+/** One `GET TOKEN_PROBE_PATH` with the store's token; only the transport is needed. */
+export async function probeStoreToken(client: { request(method: 'GET', pathAndQuery: string): Promise<unknown> }): Promise<TokenProbe> {
   try {
-    await client.countProducts();
+    await client.request('GET', TOKEN_PROBE_PATH);
     return 'valid';
   } catch (err) {
     return isAppError(err, 'BC_UNAUTHORIZED') && err.details?.status === 401 ? 'revoked' : 'unknown';
