@@ -29,6 +29,17 @@ const csv = (def: string[]) =>
             .filter(Boolean),
     );
 
+/** One entry of the token keyring (stores/token-cipher.ts). */
+export interface TokenKey {
+  /** Written into every token it seals. */
+  id: string;
+  /** 32 bytes. */
+  key: Buffer;
+}
+/** The key id TOKEN_ENCRYPTION_KEY (a single key, no id of its own) is known by. */
+export const DEFAULT_KEY_ID = 'default';
+export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
 export const PUSH_AUTH_MODES = ['none', 'iam', 'oidc'] as const;
 export type PushAuthMode = (typeof PUSH_AUTH_MODES)[number];
 
@@ -75,8 +86,12 @@ const EnvSchema = z
     BIGCOMMERCE_CLIENT_SECRET: optionalString,
     /** Public base URL of this service (OAuth redirect_uri = APP_URL + /auth). */
     APP_URL: optionalString,
-    /** 32-byte key (base64 or 64 hex chars) that encrypts stored access tokens. */
+    /** 32-byte key (base64 or 64 hex chars) that encrypts stored access tokens (one key, id `default`). */
     TOKEN_ENCRYPTION_KEY: optionalString,
+    /** Keyring `id:key,id:key,...`: the first seals new tokens, all of them read (key rotation). */
+    TOKEN_ENCRYPTION_KEYS: optionalString,
+    /** Requests per minute per client address on the public app callbacks (/auth, /load, /uninstall, /remove_user). */
+    CALLBACK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
     BC_REQUEST_BUDGET_MS: z.coerce.number().int().positive().default(60_000),
     BC_FETCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
     /** Keep this many requests of the store's shared quota for other apps. */
@@ -101,8 +116,9 @@ const EnvSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.PUSH_AUTH !== 'none') {
-      if (!env.PUSH_AUDIENCE && env.PUSH_AUTH === 'oidc') {
-        ctx.addIssue({ code: 'custom', path: ['PUSH_AUDIENCE'], message: 'PUSH_AUDIENCE is required when PUSH_AUTH=oidc (the audience set on the push subscription)' });
+      // iam too: Cloud Run accepts any of the service's audiences, so the app pins the one it expects.
+      if (!env.PUSH_AUDIENCE) {
+        ctx.addIssue({ code: 'custom', path: ['PUSH_AUDIENCE'], message: `PUSH_AUDIENCE is required when PUSH_AUTH=${env.PUSH_AUTH} (the audience set on the push subscription)` });
       }
       if (!env.PUSH_SERVICE_ACCOUNT) {
         ctx.addIssue({ code: 'custom', path: ['PUSH_SERVICE_ACCOUNT'], message: `PUSH_SERVICE_ACCOUNT is required when PUSH_AUTH=${env.PUSH_AUTH} (the push subscription's service account)` });
@@ -117,6 +133,13 @@ const EnvSchema = z
     if (env.TOKEN_ENCRYPTION_KEY && decodeKey(env.TOKEN_ENCRYPTION_KEY) === undefined) {
       ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEY'], message: 'TOKEN_ENCRYPTION_KEY must be 32 bytes, as base64 or 64 hex characters' });
     }
+    if (env.TOKEN_ENCRYPTION_KEY && env.TOKEN_ENCRYPTION_KEYS) {
+      ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEYS'], message: `TOKEN_ENCRYPTION_KEYS and TOKEN_ENCRYPTION_KEY are exclusive: put the single key into the keyring as ${DEFAULT_KEY_ID}:<key>` });
+    }
+    if (env.TOKEN_ENCRYPTION_KEYS) {
+      const ring = parseKeyring(env.TOKEN_ENCRYPTION_KEYS);
+      if (!ring.ok) ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEYS'], message: `TOKEN_ENCRYPTION_KEYS: ${ring.problem}` });
+    }
   });
 
 /** A 32-byte key from base64 or hex, or undefined when it is neither. */
@@ -124,6 +147,26 @@ export function decodeKey(v: string): Buffer | undefined {
   if (/^[0-9a-f]{64}$/i.test(v)) return Buffer.from(v, 'hex');
   const b = Buffer.from(v, 'base64');
   return b.length === 32 ? b : undefined;
+}
+
+/**
+ * `id:key,id:key` (first = current). Ids follow KEY_ID_PATTERN and are unique; keys are 32 bytes as
+ * base64 or hex. Problems name the entry by position, never echo a key.
+ */
+export function parseKeyring(v: string): { ok: true; keys: TokenKey[] } | { ok: false; problem: string } {
+  const keys: TokenKey[] = [];
+  const entries = v.split(',').map((e) => e.trim()).filter(Boolean);
+  if (entries.length === 0) return { ok: false, problem: 'no keys' };
+  for (const [i, entry] of entries.entries()) {
+    const sep = entry.indexOf(':');
+    const id = sep > 0 ? entry.slice(0, sep) : '';
+    if (!KEY_ID_PATTERN.test(id)) return { ok: false, problem: `entry ${i + 1} must be id:key with an id of 1-32 characters A-Z a-z 0-9 _ -` };
+    const key = decodeKey(entry.slice(sep + 1));
+    if (!key) return { ok: false, problem: `key ${id} must be 32 bytes, as base64 or 64 hex characters` };
+    if (keys.some((k) => k.id === id)) return { ok: false, problem: `key id ${id} appears twice` };
+    keys.push({ id, key });
+  }
+  return { ok: true, keys };
 }
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -153,7 +196,9 @@ export interface Config {
     clientId: string | undefined;
     clientSecret: string | undefined;
     appUrl: string | undefined;
-    tokenEncryptionKey: Buffer | undefined;
+    /** The token keyring, current key first; undefined when no key is configured. */
+    tokenKeys: TokenKey[] | undefined;
+    callbackRateLimitPerMinute: number;
     requestBudgetMs: number;
     fetchConcurrency: number;
     rateLimitReserve: number;
@@ -182,6 +227,15 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
     this.problems = problems;
   }
+}
+
+function tokenKeysOf(e: Env): TokenKey[] | undefined {
+  if (e.TOKEN_ENCRYPTION_KEYS) {
+    const ring = parseKeyring(e.TOKEN_ENCRYPTION_KEYS);
+    return ring.ok ? ring.keys : undefined;
+  }
+  const key = e.TOKEN_ENCRYPTION_KEY ? decodeKey(e.TOKEN_ENCRYPTION_KEY) : undefined;
+  return key ? [{ id: DEFAULT_KEY_ID, key }] : undefined;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -221,7 +275,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientId: e.BIGCOMMERCE_CLIENT_ID,
       clientSecret: e.BIGCOMMERCE_CLIENT_SECRET,
       appUrl: e.APP_URL?.replace(/\/+$/, ''),
-      tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY ? decodeKey(e.TOKEN_ENCRYPTION_KEY) : undefined,
+      tokenKeys: tokenKeysOf(e),
+      callbackRateLimitPerMinute: e.CALLBACK_RATE_LIMIT_PER_MINUTE,
       requestBudgetMs: e.BC_REQUEST_BUDGET_MS,
       fetchConcurrency: e.BC_FETCH_CONCURRENCY,
       rateLimitReserve: e.BC_RATE_LIMIT_RESERVE,

@@ -24,6 +24,7 @@ import { loadRuleSetFile, type RuleSet } from './rules/rule-set-schema.ts';
 import { createStoreDirectory, type StoreContext, type StoreDirectory } from './stores/store-directory.ts';
 import { createStoreRegistry, type StoreRegistry } from './stores/store-registry.ts';
 import { createTokenCipher } from './stores/token-cipher.ts';
+import { probeStoreToken } from './stores/confirm-uninstall.ts';
 import { appRoutes, type OAuthSettings } from './stores/app-routes.ts';
 import { desiredWebhooks } from './webhooks/desired-webhooks.ts';
 import { createWebhookReconciler, type ReconcileSettings, type WebhookReconciler } from './webhooks/reconcile-webhooks.ts';
@@ -81,8 +82,8 @@ export function createClientCache(config: Config, deps: { clock: Clock; logger: 
 
 /** The app-install settings, or undefined (callbacks answer 503) unless client id, secret and key are all set. */
 export function oauthSettings(config: Config): OAuthSettings | undefined {
-  const { clientId, clientSecret, tokenEncryptionKey, appUrl, loginUrl } = config.bigcommerce;
-  if (!clientId || !clientSecret || !tokenEncryptionKey) return undefined;
+  const { clientId, clientSecret, tokenKeys, appUrl, loginUrl } = config.bigcommerce;
+  if (!clientId || !clientSecret || !tokenKeys) return undefined;
   return { clientId, clientSecret, loginUrl, redirectUri: appUrl ? `${appUrl}/auth` : undefined };
 }
 
@@ -136,6 +137,7 @@ function httpServices(core: Core) {
       directory,
       registerWebhooks: (storeHash) => (reconciler ? reconciler.reconcileStore(storeHash) : Promise.resolve({ outcome: 'off', errors: [{ code: 'WEBHOOK_CONFIG_INVALID', message: 'WEBHOOK_TOPIC is not set' }] })),
       firstSync: (storeHash) => scheduler.run(storeHash, 'full'),
+      rateLimit: { max: config.bigcommerce.callbackRateLimitPerMinute, windowMs: 60_000 },
       clock,
       logger,
     }),
@@ -176,11 +178,12 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const ownsDb = overrides.db === undefined;
   const db = overrides.db ?? createFirestore(config);
 
-  const cipher = config.bigcommerce.tokenEncryptionKey ? createTokenCipher(config.bigcommerce.tokenEncryptionKey) : undefined;
+  const cipher = config.bigcommerce.tokenKeys ? createTokenCipher(config.bigcommerce.tokenKeys) : undefined;
   const directory: StoreDirectory = createStoreDirectory({ db, singleStore: config.bigcommerce.singleStore, defaultRuleSet, cipher, logger });
   const pending: PendingStore = createFirestorePendingStore(db, clock);
-  const registry: StoreRegistry = createStoreRegistry({ db, cipher, pending, logger });
   const clientFor = createClientCache(config, { clock, logger, fetch: overrides.fetch });
+  // Forgets a store only once BigCommerce refuses its token (a replayed /uninstall or event cannot).
+  const registry: StoreRegistry = createStoreRegistry({ db, cipher, pending, logger, probeToken: (storeHash, accessToken) => probeStoreToken(clientFor({ storeHash, accessToken })) });
   const leases: LeaseManager = createFirestoreLeases(db, { owner: overrides.leaseOwner ?? `${config.revision}/${randomUUID()}`, leaseMs: config.flush.leaseMs, clock });
 
   const categorySync = createCategorySync({ pending, leases, directory, clientFor, clock, logger, settings: categorySyncSettings(config, settings.categorySync) });

@@ -12,10 +12,10 @@ const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export function taskRoutes(deps: { scheduler: SyncScheduler; directory: StoreDirectory; allowedEmails: readonly string[] }): RoutePlugin {
   return (app, guard) => {
-    const preHandler = guard(deps.allowedEmails);
-    app.post('/tasks/flush', { preHandler }, async () => deps.scheduler.sweep());
+    const onRequest = guard(deps.allowedEmails);
+    app.post('/tasks/flush', { onRequest }, async () => deps.scheduler.sweep());
 
-    app.post<{ Querystring: { store?: string } }>('/tasks/full-sync', { preHandler }, async (request, reply) => {
+    app.post<{ Querystring: { store?: string } }>('/tasks/full-sync', { onRequest }, async (request, reply) => {
       const store = request.query.store;
       if (store !== undefined && !STORE_HASH.test(store)) return reply.code(400).send({ error: 'bad_request', message: 'store must be a store hash' });
       const stores = store ? [store] : await deps.directory.activeStores();

@@ -10,6 +10,8 @@ export const COLLECTIONS = {
   givenUp: 'givenUp',
   /** The store registry: status, credentials, rules, last event time. */
   stores: 'stores',
+  /** Uninstall requests refused because BigCommerce still accepted the store's token (or could not say). */
+  uninstallRefusals: 'uninstallRefusals',
   /** One category sync per store across instances. */
   leases: 'flushLeases',
 } as const;

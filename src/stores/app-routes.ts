@@ -7,6 +7,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { StoreDirectory } from './store-directory.ts';
 import type { StoreRegistry } from './store-registry.ts';
+import { protectCallbacks, type CallbackRateLimit } from './callback-protection.ts';
 
 /**
  * The single-click app callbacks (reference §6), called by the merchant's browser (auth, load) or by
@@ -152,6 +153,8 @@ export interface AppRoutesDeps {
   logger: Logger;
   /** How long /auth waits for the webhook registration before answering anyway (default 10 s). */
   registerBudgetMs?: number;
+  /** Per client address (default 60 per minute). */
+  rateLimit?: CallbackRateLimit;
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -179,7 +182,10 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
     }
   }
 
-  return (app) => {
+  return async (app) => {
+    // Security headers (frame-ancestors: the control panel only) and a rate limit, on these routes only.
+    await protectCallbacks(app, deps.rateLimit ?? { max: 60, windowMs: 60_000 });
+
     app.get<{ Querystring: Record<string, unknown> }>('/auth', async (request, reply) => {
       if (!deps.oauth) return page(reply, 503, 'App not configured', ['BIGCOMMERCE_CLIENT_ID, BIGCOMMERCE_CLIENT_SECRET and TOKEN_ENCRYPTION_KEY must be set.']);
       const q = AuthQuerySchema.safeParse(request.query);
@@ -247,9 +253,19 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
     app.get<{ Querystring: Record<string, unknown> }>('/uninstall', async (request, reply) => {
       const p = await verified(request.query.signed_payload_jwt, reply, 'uninstall');
       if (!p) return reply;
-      // No BigCommerce call: BigCommerce deletes the app's webhooks itself, and the token is revoked.
+      // A valid payload is not proof (it lives 24 h and is replayable): the registry asks BigCommerce
+      // whether the stored token still works before forgetting anything. BigCommerce deletes the
+      // app's webhooks itself.
       const r = await deps.registry.uninstall(p.storeHash, { nowMs: deps.clock.now(), issuedAtMs: p.issuedAtMs });
-      return reply.code(200).send({ ok: true, outcome: r.outcome });
+      switch (r.outcome) {
+        case 'uninstalled':
+        case 'stale':
+          return reply.code(200).send({ ok: true, outcome: r.outcome });
+        case 'refused':
+          return reply.code(409).send({ ok: false, outcome: r.outcome });
+        case 'unconfirmed':
+          return reply.code(503).send({ ok: false, outcome: r.outcome });
+      }
     });
 
     app.get<{ Querystring: Record<string, unknown> }>('/remove_user', async (request, reply) => {

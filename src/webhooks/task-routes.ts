@@ -11,7 +11,7 @@ const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export function webhookTaskRoutes(deps: { reconciler: WebhookReconciler; allowedEmails: readonly string[] }): RoutePlugin {
   return (app, guard) => {
-    app.post<{ Querystring: { store?: string } }>('/tasks/reconcile-webhooks', { preHandler: guard(deps.allowedEmails) }, async (request, reply) => {
+    app.post<{ Querystring: { store?: string } }>('/tasks/reconcile-webhooks', { onRequest: guard(deps.allowedEmails) }, async (request, reply) => {
       const store = request.query.store;
       if (store !== undefined && !STORE_HASH.test(store)) return reply.code(400).send({ error: 'bad_request', message: 'store must be a store hash' });
       const reports = store ? [await deps.reconciler.reconcileStore(store)] : await deps.reconciler.reconcileAll();

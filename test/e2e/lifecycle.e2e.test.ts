@@ -2,6 +2,7 @@
 // emulator, webhooks delivered by the sandbox through the Pub/Sub emulator's push subscription, the
 // sandbox playing BigCommerce (OAuth, GraphQL webhooks, catalog). Two stores are installed through
 // /auth; one has its hooks deactivated while 50 products change; reconcile re-activates and backfills;
+// replayed uninstall signals (a /load payload sent to /uninstall, an uninstall event) change nothing;
 // then that store is uninstalled while the other keeps working.
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -155,6 +156,33 @@ describe('lifecycle end to end', () => {
     const one = storeA.products()[200]!.id;
     change(storeA, [one]);
     await expect.poll(() => wrongA(), { timeout: 30_000, interval: 250 }).toEqual([]);
+  }, 120_000);
+
+  it('a /load payload replayed to /uninstall, and a replayed uninstall event, leave the store installed and working', async () => {
+    // The payload of an ordinary app load (valid for 24 h, it travels in iframe URLs and logs) ...
+    const loadPayload = await sandbox.signedPayload(A);
+    expect((await fetch(`${service.url}/load?signed_payload_jwt=${loadPayload}`)).status).toBe(200);
+    // ... replayed to /uninstall: BigCommerce still accepts the store's token, so nothing is forgotten.
+    const replay = await fetch(`${service.url}/uninstall?signed_payload_jwt=${loadPayload}`);
+    expect(replay.status).toBe(409);
+    expect(await replay.json()).toEqual({ ok: false, outcome: 'refused' });
+    expect(await storeDoc(A)).toMatchObject({ status: 'active', accessTokenEnc: expect.any(String) });
+
+    // An uninstall event while the app is installed (republished, or forged into the topic): the service
+    // records it, asks BigCommerce, and puts the store back to active.
+    storeA.emitEvent('store/app/uninstalled', { type: 'store' });
+    await storeA.flushEvents();
+    const refusals = async () =>
+      (await db.collection(COLLECTIONS.uninstallRefusals).where('storeHash', '==', A).get()).docs.map((d) => `${d.get('source') as string}:${d.get('reason') as string}`).sort();
+    await expect.poll(refusals, { timeout: 30_000, interval: 250 }).toEqual(['callback:token-valid', 'event:token-valid']);
+    await expect.poll(async () => (await storeDoc(A))?.status as string | undefined, { timeout: 30_000 }).toBe('active');
+    expect(typeof (await storeDoc(A))?.accessTokenEnc).toBe('string');
+
+    // And it keeps working: merchant edits still land in the right categories.
+    change(storeA, storeA.products().slice(220, 230).map((p) => p.id));
+    await storeA.flushEvents();
+    await expect.poll(() => wrongA(), { timeout: 30_000, interval: 250 }).toEqual([]);
+    expect(activeHooks(storeA)).toEqual(SCOPES);
   }, 120_000);
 
   it('uninstalling one store stops all work for it, drops its pending work and token; the other is unaffected', async () => {

@@ -35,7 +35,7 @@ describe('loadConfig', () => {
     expect(c.emulators.firestore).toBe('127.0.0.1:8086');
     expect(c.bigcommerce.singleStore).toEqual({ storeHash: 'abc', accessToken: 'tok' });
     expect(c.webhooks.scopes).toEqual(['store/product/*', 'store/app/uninstalled']);
-    expect(c.bigcommerce.tokenEncryptionKey?.length).toBe(32);
+    expect(c.bigcommerce.tokenKeys).toEqual([{ id: 'default', key: Buffer.from('a'.repeat(64), 'hex') }]);
   });
 
   it('lists every problem in one error', () => {
@@ -53,7 +53,13 @@ describe('loadConfig', () => {
 
   it.each([
     [{ PUSH_AUTH: 'oidc' }, ['PUSH_AUDIENCE', 'PUSH_SERVICE_ACCOUNT']],
-    [{ PUSH_AUTH: 'iam' }, ['PUSH_SERVICE_ACCOUNT']],
+    [{ PUSH_AUTH: 'iam' }, ['PUSH_AUDIENCE', 'PUSH_SERVICE_ACCOUNT']],
+    [{ PUSH_AUTH: 'iam', PUSH_SERVICE_ACCOUNT: 'push@p.iam.gserviceaccount.com' }, ['PUSH_AUDIENCE']],
+    [{ TOKEN_ENCRYPTION_KEYS: 'k1:short' }, ['TOKEN_ENCRYPTION_KEYS', 'key k1']],
+    [{ TOKEN_ENCRYPTION_KEYS: `${'a'.repeat(64)}` }, ['TOKEN_ENCRYPTION_KEYS', 'entry 1']],
+    [{ TOKEN_ENCRYPTION_KEYS: `k1:${'a'.repeat(64)},k1:${'b'.repeat(64)}` }, ['appears twice']],
+    [{ TOKEN_ENCRYPTION_KEYS: `bad id:${'a'.repeat(64)}` }, ['entry 1']],
+    [{ TOKEN_ENCRYPTION_KEYS: `k1:${'a'.repeat(64)}`, TOKEN_ENCRYPTION_KEY: 'b'.repeat(64) }, ['exclusive']],
     [{ BIGCOMMERCE_ACCESS_TOKEN: 't' }, ['BIGCOMMERCE_STORE_HASH']],
     [{ DEBOUNCE_WINDOW_SECONDS: '30', DEBOUNCE_MAX_WAIT_SECONDS: '10' }, ['DEBOUNCE_MAX_WAIT_SECONDS']],
     [{ TOKEN_ENCRYPTION_KEY: 'short' }, ['TOKEN_ENCRYPTION_KEY']],
@@ -64,6 +70,22 @@ describe('loadConfig', () => {
       loadConfig({ ...minimal, ...env });
     } catch (e) {
       for (const k of keys) expect((e as ConfigError).message).toContain(k);
+    }
+  });
+
+  it('reads a token keyring, current key first, and never echoes a key in a problem', () => {
+    const k1 = 'a'.repeat(64);
+    const k0 = Buffer.alloc(32, 7).toString('base64');
+    const c = loadConfig({ ...minimal, TOKEN_ENCRYPTION_KEYS: ` k1:${k1} , k0:${k0}` });
+    expect(c.bigcommerce.tokenKeys).toEqual([
+      { id: 'k1', key: Buffer.from(k1, 'hex') },
+      { id: 'k0', key: Buffer.alloc(32, 7) },
+    ]);
+    expect(() => loadConfig({ ...minimal, TOKEN_ENCRYPTION_KEYS: `k1:${'c'.repeat(40)}` })).toThrow(ConfigError);
+    try {
+      loadConfig({ ...minimal, TOKEN_ENCRYPTION_KEYS: `k1:${'c'.repeat(40)}` });
+    } catch (e) {
+      expect((e as ConfigError).message).not.toContain('c'.repeat(40));
     }
   });
 

@@ -3,13 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Firestore } from '@google-cloud/firestore';
 import type { Clock } from '../../../src/clock.ts';
+import type { Logger } from '../../../src/logger.ts';
 import { createTokenCipher } from '../../../src/stores/token-cipher.ts';
 import { RULES } from '../../helpers/category-sync.ts';
 import { testServices } from '../../helpers/services.ts';
 
 export const TEST_KEY = randomBytes(32);
 
-export async function lifecycle(db: Firestore, o: { apiUrl: string; projectId: string; topic: string; ownClientId: string | undefined; clock?: Clock; silenceMs?: number; marginMs?: number; scopes?: string[] }) {
+export async function lifecycle(db: Firestore, o: { apiUrl: string; projectId: string; topic: string; ownClientId: string | undefined; clock?: Clock; silenceMs?: number; marginMs?: number; scopes?: string[]; logger?: Logger }) {
   const services = await testServices(
     db,
     {
@@ -29,6 +30,7 @@ export async function lifecycle(db: Firestore, o: { apiUrl: string; projectId: s
     {
       defaultRuleSet: RULES,
       ...(o.clock ? { clock: o.clock } : {}),
+      ...(o.logger ? { logger: o.logger } : {}),
       settings: { reconcile: { backfillSilenceMs: o.silenceMs ?? 24 * 3_600_000, backfillMarginMs: o.marginMs ?? 0 } },
     },
   );

@@ -206,19 +206,36 @@ describe('reconcile against the sandbox', () => {
     expect(again.backfill).toBeUndefined();
   });
 
-  it('an uninstalled store gets no BigCommerce call; its leftover token and pending work are dropped', async () => {
-    const { hash, reconciler, registry, pending } = await installedStore();
+  it('an uninstalled store gets one BigCommerce call (the token probe, refused); its leftover token and pending work are dropped', async () => {
+    const { hash, store, reconciler, registry, pending } = await installedStore();
     await pending.enqueue(hash, [1, 2], 'test', Date.now());
+    store.uninstall(); // BigCommerce revoked the token
     // What ingest writes for store/app/uninstalled (events/firestore-event-store.ts).
     await db.collection(COLLECTIONS.stores).doc(hash).set({ status: 'uninstalled', uninstalledAt: Timestamp.now(), uninstallEventCreatedAt: Math.floor(Date.now() / 1000) + 1 }, { merge: true });
     expect(await registry.uninstalledWithToken()).toEqual([hash]);
     sandbox.resetStats();
     const reports = await reconciler.reconcileAll();
     expect(reports).toEqual([expect.objectContaining({ storeHash: hash, outcome: 'uninstalled' })]);
-    expect(sandbox.stats(hash).requests).toBe(0);
+    expect(sandbox.stats(hash).requests).toBe(1);
+    expect(sandbox.stats(hash).status).toEqual({ '401': 1 });
     expect((await registry.lifecycle(hash))?.hasToken).toBe(false);
     expect(await pending.load(hash)).toEqual([]);
     expect(await registry.uninstalledWithToken()).toEqual([]);
+  });
+});
+
+describe('an uninstall event whose token BigCommerce still accepts (replayed or forged)', () => {
+  it('the sweep reverts the store to active, keeps token and work, records the refusal, and reconciles it as usual', async () => {
+    const { hash, reconciler, registry, pending } = await installedStore();
+    await pending.enqueue(hash, [1, 2], 'test', Date.now());
+    await db.collection(COLLECTIONS.stores).doc(hash).set({ status: 'uninstalled', uninstalledAt: Timestamp.now(), uninstallEventCreatedAt: Math.floor(Date.now() / 1000) + 1 }, { merge: true });
+    expect(await registry.settleUninstall(hash)).toEqual({ outcome: 'refused', dropped: 0 });
+    expect(await registry.lifecycle(hash)).toMatchObject({ status: 'active', hasToken: true, uninstalledAtMs: undefined });
+    expect((await pending.load(hash)).map((p) => p.productId)).toEqual([1, 2]);
+    const refusals = await db.collection(COLLECTIONS.uninstallRefusals).where('storeHash', '==', hash).get();
+    expect(refusals.docs.map((d) => ({ source: d.get('source') as unknown, reason: d.get('reason') as unknown }))).toEqual([{ source: 'event', reason: 'token-valid' }]);
+    expect(await registry.uninstalledWithToken()).toEqual([]);
+    expect((await reconciler.reconcileStore(hash)).outcome).toBe('reconciled');
   });
 });
 
