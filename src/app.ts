@@ -1,15 +1,11 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { traceBindings, traceIdFromHeaders } from './logger.ts';
 import type { EventStore } from './events/event-store.ts';
 import type { PushAuthenticator } from './ingest/push-auth.ts';
 import { pushRoute, type IngestCounters } from './ingest/push-route.ts';
 import type { Ingest, IngestOutcome } from './ingest/ingest-message.ts';
-
-/** Extra route groups mounted by the composition root (tasks, app callbacks), kept out of the core. */
-export type RoutePlugin = (app: FastifyInstance, guard: Guard) => Promise<void> | void;
-
-/** preHandler that admits only the listed service accounts (per PUSH_AUTH). */
-export type Guard = (allowedEmails: readonly string[]) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+import { sendAuthRefusal } from './http/auth-refusal.ts';
+import type { Guard, RoutePlugin } from './http/route-plugin.ts';
 
 export interface AppDeps {
   logger: FastifyBaseLogger;
@@ -61,7 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     const auth = await deps.authenticator.authenticate(request.headers.authorization, allowed);
     if (!auth.ok) {
       request.log.warn({ reason: auth.reason, status: auth.status, url: request.url }, 'request refused');
-      await reply.code(auth.status).send({ error: auth.status === 401 ? 'unauthenticated' : 'forbidden', reason: auth.reason });
+      await sendAuthRefusal(reply, auth);
     }
   };
 

@@ -16,13 +16,13 @@ const bool = (def: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .optional()
     .transform((v) => (v === undefined ? def : ['true', '1', 'yes'].includes(v)));
-const csv = (def: string[]) =>
+const csv = () =>
   z
     .string()
     .optional()
     .transform((v) =>
       v === undefined || v.trim() === ''
-        ? def
+        ? undefined
         : v
             .split(',')
             .map((s) => s.trim())
@@ -31,14 +31,6 @@ const csv = (def: string[]) =>
 
 export const PUSH_AUTH_MODES = ['none', 'iam', 'oidc'] as const;
 export type PushAuthMode = (typeof PUSH_AUTH_MODES)[number];
-
-export const DEFAULT_WEBHOOK_SCOPES = [
-  'store/product/*',
-  'store/sku/*',
-  'store/category/*',
-  'store/app/uninstalled',
-  'store/information/updated',
-];
 
 const EnvSchema = z
   .object({
@@ -96,7 +88,8 @@ const EnvSchema = z
 
     // Webhooks lifecycle
     WEBHOOK_TOPIC: optionalString,
-    WEBHOOK_SCOPES: csv(DEFAULT_WEBHOOK_SCOPES),
+    /** Unset: the defaults of bigcommerce/scopes.ts (applied by desiredWebhooks). */
+    WEBHOOK_SCOPES: csv(),
     BACKFILL_SILENCE_HOURS: z.coerce.number().positive().default(24),
   })
   .superRefine((env, ctx) => {
@@ -170,7 +163,8 @@ export interface Config {
   };
   webhooks: {
     topic: string | undefined;
-    scopes: string[];
+    /** undefined = DEFAULT_WEBHOOK_SCOPES (bigcommerce/scopes.ts). */
+    scopes: string[] | undefined;
     backfillSilenceMs: number;
   };
 }

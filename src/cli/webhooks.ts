@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../config.ts';
 import { systemClock } from '../clock.ts';
 import { createFirestore } from '../firestore/create-firestore.ts';
 import { createBigCommerceClient } from '../bigcommerce/client.ts';
+import { isStoreHash } from '../bigcommerce/store-hash.ts';
 import { createRateLimiterRegistry } from '../bigcommerce/rate-limiter.ts';
 import { createFirestorePendingStore } from '../events/firestore-pending-store.ts';
 import { createStoreDirectory } from '../stores/store-directory.ts';
@@ -19,7 +20,6 @@ import { planReconcile, isHookActive } from '../webhooks/plan-reconcile.ts';
 import { createWebhookReconciler, type StoreReconcileReport } from '../webhooks/reconcile-webhooks.ts';
 import { CliUsageError, type CliGroup, type CliIo, type CliValues } from './cli.ts';
 
-const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Pads every column but the last; the header is the first row. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -114,7 +114,7 @@ function lifecycleFromEnv(env: CliIo['env']) {
 function storeFlag(values: CliValues): string | undefined {
   const v = values.store;
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !STORE_HASH.test(v)) throw new CliUsageError('--store must be a store hash');
+  if (!isStoreHash(v)) throw new CliUsageError('--store must be a store hash');
   return v;
 }
 

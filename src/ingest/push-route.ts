@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { sendAuthRefusal } from '../http/auth-refusal.ts';
 import type { PushAuthenticator } from './push-auth.ts';
 import { pushStatus, type Ingest, type IngestOutcome } from './ingest-message.ts';
 
@@ -32,7 +33,7 @@ export const pushRoute: FastifyPluginAsync<PushRouteOptions> = (app: FastifyInst
     const auth = await opts.authenticator.authenticate(request.headers.authorization, opts.allowedEmails);
     if (!auth.ok) {
       request.log.warn({ reason: auth.reason, status: auth.status }, 'push refused');
-      return reply.code(auth.status).send({ error: auth.status === 401 ? 'unauthenticated' : 'forbidden', reason: auth.reason });
+      return sendAuthRefusal(reply, auth);
     }
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const outcome = await opts.ingest(body, request.headers);

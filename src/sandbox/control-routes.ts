@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
-import type { SandboxImpl } from './start-sandbox.ts';
-import type { Product } from './types.ts';
+import type { SandboxStoreState } from './sandbox-store.ts';
+import type { Product, Sandbox } from './types.ts';
 
 /**
  * The HTTP control plane under `/_sandbox/*`: the programmatic Sandbox/SandboxStore API as JSON,
@@ -97,7 +97,16 @@ export function bulkPatch(mode: (typeof BULK_MODES)[number], p: Product, set: Re
   }
 }
 
-export function registerControlRoutes(app: FastifyInstance, sandbox: SandboxImpl): void {
+/**
+ * What the control routes drive: the running sandbox (start-sandbox.ts implements it). Declared here,
+ * not imported from there, so the two modules do not import each other.
+ */
+export interface ControlTarget extends Pick<Sandbox, 'url' | 'createStore' | 'store' | 'stores' | 'stats' | 'resetStats' | 'signedPayload' | 'install'> {
+  storeState(hash: string): SandboxStoreState;
+  summary(hash: string): Record<string, unknown>;
+}
+
+export function registerControlRoutes(app: FastifyInstance, sandbox: ControlTarget): void {
   const p = '/_sandbox';
   const storeOf = (params: unknown) => sandbox.storeState((params as { hash: string }).hash);
 

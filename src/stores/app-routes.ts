@@ -1,8 +1,9 @@
 import { jwtVerify, errors as joseErrors } from 'jose';
 import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
-import type { RoutePlugin } from '../app.ts';
+import type { RoutePlugin } from '../http/route-plugin.ts';
 import type { Clock } from '../clock.ts';
+import { storeHashOfContext } from '../bigcommerce/store-hash.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { StoreDirectory } from './store-directory.ts';
@@ -16,8 +17,6 @@ import type { StoreRegistry } from './store-registry.ts';
  * nothing. Neither the access token nor the code nor the JWT is ever logged.
  */
 
-export const STORE_HASH_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-const CONTEXT = /^stores\/([A-Za-z0-9_-]{1,64})$/;
 /** Accepted clock difference between BigCommerce and us for exp/nbf/iat. */
 const CLOCK_TOLERANCE_S = 60;
 
@@ -51,16 +50,16 @@ export async function verifySignedPayload(jwt: string | undefined, opts: { clien
     if (err instanceof joseErrors.JWSSignatureVerificationFailed || err instanceof joseErrors.JOSEAlgNotAllowed) throw fail('signature', err);
     throw fail('malformed', err);
   }
-  const m = typeof payload.sub === 'string' ? CONTEXT.exec(payload.sub) : null;
-  if (!m) throw fail('subject');
+  const storeHash = storeHashOfContext(payload.sub);
+  if (storeHash === undefined) throw fail('subject');
   const user = payload.user as { id?: unknown } | undefined;
-  return { storeHash: m[1]!, issuedAtMs: (payload.iat ?? 0) * 1000, userId: typeof user?.id === 'number' ? user.id : undefined };
+  return { storeHash, issuedAtMs: (payload.iat ?? 0) * 1000, userId: typeof user?.id === 'number' ? user.id : undefined };
 }
 
 export const AuthQuerySchema = z.object({
   code: z.string().min(1).max(512),
   scope: z.string().max(4096).default(''),
-  context: z.string().regex(CONTEXT, 'context must be stores/{hash}'),
+  context: z.string().refine((c) => storeHashOfContext(c) !== undefined, 'context must be stores/{hash}'),
   account_uuid: z.string().max(128).optional(),
 });
 export type AuthQuery = z.infer<typeof AuthQuerySchema>;
@@ -89,7 +88,7 @@ export interface OAuthSettings {
  * or secret is wrong: an operator fixes the config), STORE_AUTH_UNAVAILABLE (retryable).
  */
 export async function exchangeCode(q: AuthQuery, s: OAuthSettings): Promise<{ storeHash: string; accessToken: string; scopes: string[]; accountUuid: string | undefined }> {
-  const storeHash = CONTEXT.exec(q.context)![1]!;
+  const storeHash = storeHashOfContext(q.context)!;
   let res: Response;
   let text: string;
   try {
@@ -189,7 +188,7 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
         grant = await exchangeCode(q.data, deps.oauth);
       } catch (err) {
         const e = err instanceof AppError ? err : new AppError('STORE_AUTH_UNAVAILABLE', 'token exchange failed', { cause: err });
-        const storeHash = CONTEXT.exec(q.data.context)?.[1];
+        const storeHash = storeHashOfContext(q.data.context);
         if (e.code === 'STORE_AUTH_CODE_REJECTED') {
           log.warn({ storeHash, code: e.code, details: e.details }, 'install refused');
           return page(reply, 400, 'Install failed', ['The authorization code was not accepted (expired or already used). Please install the app again.']);

@@ -1,8 +1,10 @@
 import { FieldValue, Timestamp, type DocumentData, type Firestore } from '@google-cloud/firestore';
 import { COLLECTIONS } from '../firestore/collections.ts';
+import { timestampMillis } from '../firestore/timestamps.ts';
 import { AppError } from '../errors.ts';
 import type { PendingStore } from '../events/pending-store.ts';
 import type { Logger } from '../logger.ts';
+import { isStaleUninstall } from './stale-uninstall.ts';
 import type { StoreStatus } from './store-directory.ts';
 import type { TokenCipher } from './token-cipher.ts';
 
@@ -69,7 +71,7 @@ export interface StoreRegistry {
   recordReconcile(storeHash: string, r: { atMs: number; backfill?: { startedAtMs: number; gapAfter: 'closed' | 'advanced' | 'none' } | undefined }): Promise<void>;
 }
 
-const ms = (v: unknown): number | undefined => (v instanceof Timestamp ? v.toMillis() : undefined);
+const ms = timestampMillis;
 
 function lifecycleOf(storeHash: string, d: DocumentData): StoreLifecycle {
   return {
@@ -120,8 +122,7 @@ export function createStoreRegistry(deps: { db: Firestore; cipher: TokenCipher |
       const outcome = await deps.db.runTransaction(async (tx) => {
         const d = (await tx.get(ref)).data() ?? {};
         const installedAtMs = ms(d.installedAt);
-        // iat has seconds precision: only a payload issued a full second before the install is stale.
-        if (opts.issuedAtMs !== undefined && installedAtMs !== undefined && opts.issuedAtMs + 1000 <= installedAtMs) return 'stale' as const;
+        if (isStaleUninstall(opts.issuedAtMs, installedAtMs)) return 'stale' as const;
         tx.set(
           ref,
           { storeHash, status: 'uninstalled', uninstalledAt: Timestamp.fromMillis(opts.nowMs), accessTokenEnc: FieldValue.delete(), webhookGapSince: FieldValue.delete() },
@@ -146,9 +147,8 @@ export function createStoreRegistry(deps: { db: Firestore; cipher: TokenCipher |
         const d = snap.data() ?? {};
         if (d.status !== 'uninstalled') return 'not-uninstalled';
         const installedAtMs = ms(d.installedAt);
-        const eventS = typeof d.uninstallEventCreatedAt === 'number' ? d.uninstallEventCreatedAt : undefined;
-        // created_at has seconds precision: only an event a full second older than the install is stale.
-        if (installedAtMs !== undefined && eventS !== undefined && (eventS + 1) * 1000 <= installedAtMs) {
+        const eventAtMs = typeof d.uninstallEventCreatedAt === 'number' ? d.uninstallEventCreatedAt * 1000 : undefined;
+        if (isStaleUninstall(eventAtMs, installedAtMs)) {
           tx.set(ref, { status: 'active', uninstalledAt: FieldValue.delete(), uninstallEventCreatedAt: FieldValue.delete() }, { merge: true });
           return 'stale-event';
         }

@@ -12,7 +12,8 @@ describe('loadConfig', () => {
       push: { auth: 'none', dedupeTtlHours: 72, maxBodyBytes: 1_048_576 },
       bigcommerce: { apiUrl: 'https://api.bigcommerce.com', singleStore: undefined },
       flush: { windowMs: 10_000, maxWaitMs: 60_000 },
-      webhooks: { scopes: ['store/product/*', 'store/sku/*', 'store/category/*', 'store/app/uninstalled', 'store/information/updated'] },
+      // Unset scopes mean bigcommerce/scopes.ts DEFAULT_WEBHOOK_SCOPES (applied by desiredWebhooks).
+      webhooks: { scopes: undefined },
     });
   });
 

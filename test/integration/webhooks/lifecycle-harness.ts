@@ -12,7 +12,7 @@ import { createStoreRegistry } from '../../../src/stores/store-registry.ts';
 import { createTokenCipher } from '../../../src/stores/token-cipher.ts';
 import { desiredWebhooks } from '../../../src/webhooks/desired-webhooks.ts';
 import { createWebhookReconciler } from '../../../src/webhooks/reconcile-webhooks.ts';
-import { DEFAULT_WEBHOOK_SCOPES } from '../../../src/config.ts';
+import { DEFAULT_WEBHOOK_SCOPES } from '../../../src/bigcommerce/scopes.ts';
 import { RULES } from '../../helpers/category-sync.ts';
 
 export const TEST_KEY = randomBytes(32);

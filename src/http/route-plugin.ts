@@ -1,0 +1,12 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * HTTP plumbing the domain folders share with the edge (app.ts), kept apart from both so a route
+ * module never imports the app that mounts it.
+ */
+
+/** Extra route groups mounted by the composition root (tasks, app callbacks), kept out of the core. */
+export type RoutePlugin = (app: FastifyInstance, guard: Guard) => Promise<void> | void;
+
+/** preHandler that admits only the listed service accounts (per PUSH_AUTH). */
+export type Guard = (allowedEmails: readonly string[]) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
