@@ -16,7 +16,9 @@
 
 /** Lowest first. Each entry is a folder (`src/x/`) or a top-level file (`src/x.ts`). */
 const LAYERS = [
-  ['src/errors.ts', 'src/error-codes.ts', 'src/clock.ts', 'src/logger.ts', 'src/config.ts'],
+  // Foundation: the error-code registry, then the files every layer may use.
+  ['src/error-codes.ts'],
+  ['src/errors.ts', 'src/clock.ts', 'src/logger.ts', 'src/config.ts'],
   ['src/firestore/', 'src/bigcommerce/', 'src/http/'],
   ['src/rules/'],
   ['src/events/'],

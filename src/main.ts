@@ -23,6 +23,7 @@ import { desiredWebhooks } from './webhooks/desired-webhooks.ts';
 import { createWebhookReconciler } from './webhooks/reconcile-webhooks.ts';
 import { webhookTaskRoutes } from './webhooks/task-routes.ts';
 import { randomUUID } from 'node:crypto';
+import { ErrorCode } from './error-codes.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
       oauth,
       registry,
       directory,
-      registerWebhooks: (storeHash) => (reconciler ? reconciler.reconcileStore(storeHash) : Promise.resolve({ outcome: 'off', errors: [{ code: 'WEBHOOK_CONFIG_INVALID', message: 'WEBHOOK_TOPIC is not set' }] })),
+      registerWebhooks: (storeHash) => (reconciler ? reconciler.reconcileStore(storeHash) : Promise.resolve({ outcome: 'off', errors: [{ code: ErrorCode.WEBHOOK_CONFIG_INVALID, message: 'WEBHOOK_TOPIC is not set' }] })),
       firstSync: (storeHash) => scheduler.run(storeHash, 'full'),
       clock: systemClock,
       logger,

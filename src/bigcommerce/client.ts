@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock.ts';
-import { AppError, isAppError } from '../errors.ts';
+import { AppError, isAppError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import {
   assertIds,
@@ -159,17 +159,17 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
   /** The error for a call that ran out of budget after `failure` (its last failed attempt). */
   function exhausted(failure: Failure | undefined, ctx: Record<string, unknown>, cause?: unknown): AppError {
     const o = { retryable: true, cause, details: { storeHash, ...ctx } };
-    if (!failure) return new AppError('BC_BUDGET_EXCEEDED', 'BigCommerce request budget exceeded', o);
+    if (!failure) return new AppError(ErrorCode.BC_BUDGET_EXCEEDED, 'BigCommerce request budget exceeded', o);
     switch (failure.kind) {
       case 'rate_limited':
-        return new AppError('BC_RATE_LIMITED', 'BigCommerce still rate limited after the request budget', { ...o, details: { ...o.details, status: 429 } });
+        return new AppError(ErrorCode.BC_RATE_LIMITED, 'BigCommerce still rate limited after the request budget', { ...o, details: { ...o.details, status: 429 } });
       case 'server':
-        return new AppError('BC_SERVER_ERROR', 'BigCommerce server error after the request budget', {
+        return new AppError(ErrorCode.BC_SERVER_ERROR, 'BigCommerce server error after the request budget', {
           ...o,
           details: { ...o.details, status: failure.status, title: failure.title },
         });
       case 'network':
-        return new AppError('BC_NETWORK', 'BigCommerce unreachable after the request budget', { ...o, details: { ...o.details, reason: failure.reason } });
+        return new AppError(ErrorCode.BC_NETWORK, 'BigCommerce unreachable after the request budget', { ...o, details: { ...o.details, reason: failure.reason } });
     }
   }
 
@@ -203,7 +203,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
       try {
         await limiter.acquire({ deadlineMs: lastStartMs });
       } catch (e) {
-        if (isAppError(e, 'BC_BUDGET_EXCEEDED')) throw exhausted(last, { ...ctx(), ...e.details }, e);
+        if (isAppError(e, ErrorCode.BC_BUDGET_EXCEEDED)) throw exhausted(last, { ...ctx(), ...e.details }, e);
         throw e;
       }
       attempts++;
@@ -232,7 +232,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
       const parsed = parseJson(text);
       if (res.status >= 200 && res.status < 300) {
         if (!parsed.ok) {
-          throw new AppError('BC_INVALID_RESPONSE', 'BigCommerce answered with a body that is not JSON', {
+          throw new AppError(ErrorCode.BC_INVALID_RESPONSE, 'BigCommerce answered with a body that is not JSON', {
             retryable: true,
             details: { storeHash, ...ctx(), status: res.status, bodyStart: text.slice(0, 200) },
           });
@@ -256,10 +256,10 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
         ...(eb ? {} : { bodyStart: text.slice(0, 200) }),
       };
       if (res.status === 401 || res.status === 403) {
-        throw new AppError('BC_UNAUTHORIZED', 'BigCommerce refused the access token', { details });
+        throw new AppError(ErrorCode.BC_UNAUTHORIZED, 'BigCommerce refused the access token', { details });
       }
-      if (res.status === 404) throw new AppError('BC_NOT_FOUND', 'BigCommerce resource not found', { details });
-      throw new AppError('BC_BAD_REQUEST', BAD_REQUEST_MESSAGE, { details });
+      if (res.status === 404) throw new AppError(ErrorCode.BC_NOT_FOUND, 'BigCommerce resource not found', { details });
+      throw new AppError(ErrorCode.BC_BAD_REQUEST, BAD_REQUEST_MESSAGE, { details });
     }
   }
 
@@ -267,7 +267,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
   function parseBody<S extends z.ZodType>(schema: S, value: unknown, path: string): z.infer<S> {
     const r = schema.safeParse(value);
     if (r.success) return r.data;
-    throw new AppError('BC_INVALID_RESPONSE', 'BigCommerce response has an unexpected shape', {
+    throw new AppError(ErrorCode.BC_INVALID_RESPONSE, 'BigCommerce response has an unexpected shape', {
       retryable: true,
       details: { storeHash, path, issues: r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) },
     });
@@ -296,7 +296,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
         const res = await request<unknown>('GET', productPath(id, o));
         return parseBody(ProductResponseSchema, res.body, '/v3/catalog/products/{id}').data;
       } catch (e) {
-        if (isAppError(e, 'BC_NOT_FOUND')) return undefined;
+        if (isAppError(e, ErrorCode.BC_NOT_FOUND)) return undefined;
         throw e;
       }
     },

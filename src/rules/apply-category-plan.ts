@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 import { buildIdInQuery, chunkIds, DEFAULT_MAX_URL_LENGTH } from '../bigcommerce/chunk-ids.ts';
 import type { CategoryPlan } from './plan-category-changes.ts';
 
@@ -61,10 +61,10 @@ export async function applyCategoryPlan(plan: CategoryPlan, writer: CategoryWrit
   const batchSize = opts.assignBatchSize ?? DEFAULT_ASSIGN_BATCH_SIZE;
   const maxUrlLength = opts.maxUrlLength ?? DEFAULT_MAX_URL_LENGTH;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
-    throw new AppError('RULES_APPLY_OPTIONS_INVALID', `assignBatchSize must be a positive integer, got ${String(batchSize)}`);
+    throw new AppError(ErrorCode.RULES_APPLY_OPTIONS_INVALID, `assignBatchSize must be a positive integer, got ${String(batchSize)}`);
   }
   if (!Number.isSafeInteger(opts.baseUrlLength) || opts.baseUrlLength < 0) {
-    throw new AppError('RULES_APPLY_OPTIONS_INVALID', `baseUrlLength must be a non-negative integer, got ${String(opts.baseUrlLength)}`);
+    throw new AppError(ErrorCode.RULES_APPLY_OPTIONS_INVALID, `baseUrlLength must be a non-negative integer, got ${String(opts.baseUrlLength)}`);
   }
   // Chunk every category before sending anything, so an impossible URL fails before any write.
   const deletes = plan.unassign.flatMap(({ categoryId, productIds }) =>

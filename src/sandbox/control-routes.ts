@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 import type { SandboxStoreState } from './sandbox-store.ts';
 import type { Product, Sandbox } from './types.ts';
 
@@ -72,14 +72,14 @@ const InvisibleQuery = z.object({ invisibleForMs: z.coerce.number().int().min(0)
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value ?? {});
   if (!r.success) {
-    throw new AppError('SANDBOX_BAD_REQUEST', 'invalid request body', { details: { issues: r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`) } });
+    throw new AppError(ErrorCode.SANDBOX_BAD_REQUEST, 'invalid request body', { details: { issues: r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`) } });
   }
   return r.data;
 }
 
 const idParam = (params: unknown): number => {
   const id = Number((params as { id: string }).id);
-  if (!Number.isInteger(id) || id < 1) throw new AppError('SANDBOX_BAD_REQUEST', 'product id must be a positive integer');
+  if (!Number.isInteger(id) || id < 1) throw new AppError(ErrorCode.SANDBOX_BAD_REQUEST, 'product id must be a positive integer');
   return id;
 };
 
@@ -133,7 +133,7 @@ export function registerControlRoutes(app: FastifyInstance, sandbox: ControlTarg
 
   app.get(`${p}/stores/:hash/products/:id`, (req) => {
     const product = storeOf(req.params).product(idParam(req.params));
-    if (!product) throw new AppError('SANDBOX_PRODUCT_NOT_FOUND', 'product not found');
+    if (!product) throw new AppError(ErrorCode.SANDBOX_PRODUCT_NOT_FOUND, 'product not found');
     return { data: product };
   });
 

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { RoutePlugin } from '../http/route-plugin.ts';
 import type { Clock } from '../clock.ts';
 import { storeHashOfContext } from '../bigcommerce/store-hash.ts';
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { StoreDirectory } from './store-directory.ts';
 import type { StoreRegistry } from './store-registry.ts';
@@ -31,7 +31,7 @@ export type SignedPayloadFailure = 'missing' | 'malformed' | 'signature' | 'audi
 
 /** Verifies a `signed_payload_jwt`; throws AppError STORE_PAYLOAD_INVALID with `details.reason`. */
 export async function verifySignedPayload(jwt: string | undefined, opts: { clientId: string; clientSecret: string; nowMs: number }): Promise<SignedPayload> {
-  const fail = (reason: SignedPayloadFailure, cause?: unknown) => new AppError('STORE_PAYLOAD_INVALID', `signed_payload_jwt rejected: ${reason}`, { cause, details: { reason } });
+  const fail = (reason: SignedPayloadFailure, cause?: unknown) => new AppError(ErrorCode.STORE_PAYLOAD_INVALID, `signed_payload_jwt rejected: ${reason}`, { cause, details: { reason } });
   if (!jwt) throw fail('missing');
   let payload;
   try {
@@ -108,7 +108,7 @@ export async function exchangeCode(q: AuthQuery, s: OAuthSettings): Promise<{ st
     });
     text = await res.text();
   } catch (cause) {
-    throw new AppError('STORE_AUTH_UNAVAILABLE', 'the BigCommerce token endpoint did not answer', { retryable: true, cause, details: { storeHash } });
+    throw new AppError(ErrorCode.STORE_AUTH_UNAVAILABLE, 'the BigCommerce token endpoint did not answer', { retryable: true, cause, details: { storeHash } });
   }
   let body: unknown;
   try {
@@ -118,21 +118,21 @@ export async function exchangeCode(q: AuthQuery, s: OAuthSettings): Promise<{ st
   }
   const oauthError = (body as { error?: unknown } | undefined)?.error;
   if (res.status === 401 || oauthError === 'invalid_client') {
-    throw new AppError('STORE_AUTH_CLIENT_REJECTED', 'BigCommerce rejected our client id/secret: check BIGCOMMERCE_CLIENT_ID and BIGCOMMERCE_CLIENT_SECRET', {
+    throw new AppError(ErrorCode.STORE_AUTH_CLIENT_REJECTED, 'BigCommerce rejected our client id/secret: check BIGCOMMERCE_CLIENT_ID and BIGCOMMERCE_CLIENT_SECRET', {
       details: { storeHash, status: res.status },
     });
   }
   if (res.status >= 400 && res.status < 500) {
-    throw new AppError('STORE_AUTH_CODE_REJECTED', 'BigCommerce rejected the install code (expired, already used, or issued for another redirect URI)', {
+    throw new AppError(ErrorCode.STORE_AUTH_CODE_REJECTED, 'BigCommerce rejected the install code (expired, already used, or issued for another redirect URI)', {
       details: { storeHash, status: res.status, error: typeof oauthError === 'string' ? oauthError : undefined },
     });
   }
   const parsed = res.ok ? TokenResponseSchema.safeParse(body) : undefined;
   if (!parsed?.success) {
-    throw new AppError('STORE_AUTH_UNAVAILABLE', 'the BigCommerce token endpoint answered with an error or an unexpected body', { retryable: true, details: { storeHash, status: res.status } });
+    throw new AppError(ErrorCode.STORE_AUTH_UNAVAILABLE, 'the BigCommerce token endpoint answered with an error or an unexpected body', { retryable: true, details: { storeHash, status: res.status } });
   }
   if (parsed.data.context !== q.context) {
-    throw new AppError('STORE_AUTH_CONTEXT_MISMATCH', 'the token response is for another store than the install request', { details: { storeHash } });
+    throw new AppError(ErrorCode.STORE_AUTH_CONTEXT_MISMATCH, 'the token response is for another store than the install request', { details: { storeHash } });
   }
   const granted = parsed.data.scope ?? q.scope;
   return { storeHash, accessToken: parsed.data.access_token, scopes: granted.split(/\s+/).filter(Boolean), accountUuid: parsed.data.account_uuid ?? q.account_uuid };
@@ -144,7 +144,7 @@ export interface AppRoutesDeps {
   registry: StoreRegistry;
   directory: StoreDirectory;
   /** Registers the store's webhooks (the reconciler); awaited up to `registerBudgetMs`. */
-  registerWebhooks: (storeHash: string) => Promise<{ outcome: string; errors: { code: string; message: string }[] }>;
+  registerWebhooks: (storeHash: string) => Promise<{ outcome: string; errors: { code: ErrorCode; message: string }[] }>;
   /** The first full sync; kicked off, never awaited by the HTTP answer. */
   firstSync: (storeHash: string) => Promise<unknown>;
   clock: Clock;
@@ -187,9 +187,9 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
       try {
         grant = await exchangeCode(q.data, deps.oauth);
       } catch (err) {
-        const e = err instanceof AppError ? err : new AppError('STORE_AUTH_UNAVAILABLE', 'token exchange failed', { cause: err });
+        const e = err instanceof AppError ? err : new AppError(ErrorCode.STORE_AUTH_UNAVAILABLE, 'token exchange failed', { cause: err });
         const storeHash = storeHashOfContext(q.data.context);
-        if (e.code === 'STORE_AUTH_CODE_REJECTED') {
+        if (e.code === ErrorCode.STORE_AUTH_CODE_REJECTED) {
           log.warn({ storeHash, code: e.code, details: e.details }, 'install refused');
           return page(reply, 400, 'Install failed', ['The authorization code was not accepted (expired or already used). Please install the app again.']);
         }
@@ -206,7 +206,7 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
 
       // Webhooks are registered before answering (a few calls), within a budget; the reconcile
       // goes on in the background past it and Scheduler's reconcile retries anything that failed.
-      const registration = deps.registerWebhooks(storeHash).catch((err: unknown) => ({ outcome: 'failed', errors: [{ code: 'WEBHOOK_RECONCILE_FAILED', message: (err as Error).message }] }));
+      const registration = deps.registerWebhooks(storeHash).catch((err: unknown) => ({ outcome: 'failed', errors: [{ code: ErrorCode.WEBHOOK_RECONCILE_FAILED, message: (err as Error).message }] }));
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<undefined>((resolve) => {
         timer = setTimeout(() => resolve(undefined), budgetMs);

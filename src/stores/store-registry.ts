@@ -1,7 +1,7 @@
 import { FieldValue, Timestamp, type DocumentData, type Firestore } from '@google-cloud/firestore';
 import { COLLECTIONS } from '../firestore/collections.ts';
 import { timestampMillis } from '../firestore/timestamps.ts';
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 import type { PendingStore } from '../events/pending-store.ts';
 import type { Logger } from '../logger.ts';
 import { isStaleUninstall } from './stale-uninstall.ts';
@@ -95,8 +95,8 @@ export function createStoreRegistry(deps: { db: Firestore; cipher: TokenCipher |
 
   return {
     async install(storeHash, grant, nowMs) {
-      if (!deps.cipher) throw new AppError('STORE_KEY_MISSING', 'TOKEN_ENCRYPTION_KEY is not set: access tokens cannot be stored encrypted');
-      if (!grant.accessToken) throw new AppError('STORE_TOKEN_MISSING', 'the token response carried no access token', { details: { storeHash } });
+      if (!deps.cipher) throw new AppError(ErrorCode.STORE_KEY_MISSING, 'TOKEN_ENCRYPTION_KEY is not set: access tokens cannot be stored encrypted');
+      if (!grant.accessToken) throw new AppError(ErrorCode.STORE_TOKEN_MISSING, 'the token response carried no access token', { details: { storeHash } });
       await stores.doc(storeHash).set(
         {
           storeHash,

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 
 /**
  * Access tokens at rest: AES-256-GCM with a key from configuration (Secret Manager in production).
@@ -12,7 +12,7 @@ export interface TokenCipher {
 }
 
 export function createTokenCipher(key: Buffer): TokenCipher {
-  if (key.length !== 32) throw new AppError('STORE_KEY_INVALID', 'token encryption key must be 32 bytes');
+  if (key.length !== 32) throw new AppError(ErrorCode.STORE_KEY_INVALID, 'token encryption key must be 32 bytes');
   return {
     encrypt(plain, storeHash) {
       const iv = randomBytes(12);
@@ -23,14 +23,14 @@ export function createTokenCipher(key: Buffer): TokenCipher {
     },
     decrypt(sealed, storeHash) {
       const [v, iv, tag, data] = sealed.split(':');
-      if (v !== 'v1' || !iv || !tag || data === undefined) throw new AppError('STORE_TOKEN_UNREADABLE', 'stored token has an unknown format');
+      if (v !== 'v1' || !iv || !tag || data === undefined) throw new AppError(ErrorCode.STORE_TOKEN_UNREADABLE, 'stored token has an unknown format');
       try {
         const d = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
         d.setAAD(Buffer.from(storeHash));
         d.setAuthTag(Buffer.from(tag, 'base64url'));
         return Buffer.concat([d.update(Buffer.from(data, 'base64url')), d.final()]).toString('utf8');
       } catch (cause) {
-        throw new AppError('STORE_TOKEN_UNREADABLE', 'stored token does not decrypt with the configured key', { cause });
+        throw new AppError(ErrorCode.STORE_TOKEN_UNREADABLE, 'stored token does not decrypt with the configured key', { cause });
       }
     },
   };

@@ -1,5 +1,5 @@
 import { DEFAULT_WEBHOOK_SCOPES, scopeMatches } from '../bigcommerce/scopes.ts';
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 
 /** What this service wants registered on every store: one Pub/Sub hook per scope, all to one topic. */
 export interface DesiredWebhooks {
@@ -20,7 +20,7 @@ export function topicDestination(projectId: string, topic: string): string {
   const full = TOPIC_NAME.exec(topic);
   const [project, id] = full ? [full[1]!, full[2]!] : [projectId, topic];
   if (!PROJECT_ID.test(project) || !TOPIC_ID.test(id) || id.startsWith('goog')) {
-    throw new AppError('WEBHOOK_CONFIG_INVALID', `WEBHOOK_TOPIC "${topic}" is not a Pub/Sub topic id or projects/{project}/topics/{topic} name`, {
+    throw new AppError(ErrorCode.WEBHOOK_CONFIG_INVALID, `WEBHOOK_TOPIC "${topic}" is not a Pub/Sub topic id or projects/{project}/topics/{topic} name`, {
       details: { topic, projectId },
     });
   }
@@ -34,13 +34,13 @@ export function topicDestination(projectId: string, topic: string): string {
  * run on a configuration that would delete nothing but also register nothing useful.
  */
 export function desiredWebhooks(opts: { projectId: string; topic: string | undefined; scopes?: readonly string[] | undefined }): DesiredWebhooks {
-  if (!opts.topic) throw new AppError('WEBHOOK_CONFIG_INVALID', 'WEBHOOK_TOPIC is not set: it names the Pub/Sub topic BigCommerce publishes webhooks to');
+  if (!opts.topic) throw new AppError(ErrorCode.WEBHOOK_CONFIG_INVALID, 'WEBHOOK_TOPIC is not set: it names the Pub/Sub topic BigCommerce publishes webhooks to');
   const destination = topicDestination(opts.projectId, opts.topic);
   const unique = [...new Set((opts.scopes ?? DEFAULT_WEBHOOK_SCOPES).map((s) => s.trim()).filter(Boolean))];
-  if (unique.length === 0) throw new AppError('WEBHOOK_CONFIG_INVALID', 'WEBHOOK_SCOPES is empty');
+  if (unique.length === 0) throw new AppError(ErrorCode.WEBHOOK_CONFIG_INVALID, 'WEBHOOK_SCOPES is empty');
   const bad = unique.filter((s) => !SCOPE.test(s));
   if (bad.length > 0) {
-    throw new AppError('WEBHOOK_CONFIG_INVALID', `WEBHOOK_SCOPES has malformed scopes: ${bad.join(', ')} (expected e.g. store/product/* or store/app/uninstalled)`, {
+    throw new AppError(ErrorCode.WEBHOOK_CONFIG_INVALID, `WEBHOOK_SCOPES has malformed scopes: ${bad.join(', ')} (expected e.g. store/product/* or store/app/uninstalled)`, {
       details: { scopes: bad },
     });
   }

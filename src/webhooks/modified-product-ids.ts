@@ -1,7 +1,7 @@
 import type { BigCommerceClient } from '../bigcommerce/client.ts';
 import { MAX_PAGE_SIZE } from '../bigcommerce/catalog-paths.ts';
 import { ProductListResponseSchema } from '../bigcommerce/product.ts';
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 
 /** `2024-05-01T10:00:00+00:00`: seconds precision, the form BigCommerce itself writes (floored, so nothing is skipped). */
 export function bcDate(msSinceEpoch: number): string {
@@ -27,12 +27,12 @@ export async function modifiedProductIds(client: BigCommerceClient, sinceMs: num
     const res = await client.request<unknown>('GET', modifiedSincePath(sinceMs, afterId, pageSize));
     const parsed = ProductListResponseSchema.safeParse(res.body);
     if (!parsed.success) {
-      throw new AppError('BC_INVALID_RESPONSE', 'BigCommerce product list has an unexpected shape', { retryable: true, details: { storeHash: client.storeHash } });
+      throw new AppError(ErrorCode.BC_INVALID_RESPONSE, 'BigCommerce product list has an unexpected shape', { retryable: true, details: { storeHash: client.storeHash } });
     }
     const pageIds = parsed.data.data.map((p) => p.id).filter((id) => id > afterId);
     ids.push(...pageIds);
     if (pageIds.length === 0 || parsed.data.data.length < pageSize) return ids;
     afterId = Math.max(...pageIds);
   }
-  throw new AppError('WEBHOOK_BACKFILL_TOO_LARGE', `backfill listing did not end after ${maxPages} pages`, { retryable: true, details: { storeHash: client.storeHash } });
+  throw new AppError(ErrorCode.WEBHOOK_BACKFILL_TOO_LARGE, `backfill listing did not end after ${maxPages} pages`, { retryable: true, details: { storeHash: client.storeHash } });
 }

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { BigCommerceClient } from '../bigcommerce/client.ts';
 import type { Clock } from '../clock.ts';
-import { AppError, isAppError } from '../errors.ts';
+import { AppError, isAppError, ErrorCode } from '../errors.ts';
 import type { PendingStore } from '../events/pending-store.ts';
 import type { Logger } from '../logger.ts';
 import type { StoreContext, StoreDirectory } from '../stores/store-directory.ts';
@@ -39,7 +39,7 @@ export interface ReconcileDeps {
 export interface ReconcileError {
   action: ReconcileAction['kind'] | 'list' | 'backfill';
   scope?: string | undefined;
-  code: string;
+  code: ErrorCode;
   message: string;
   retryable: boolean;
 }
@@ -88,7 +88,7 @@ const emptyReport = (storeHash: string, outcome: StoreReconcileReport['outcome']
 
 function toError(err: unknown, action: ReconcileError['action'], scope?: string): ReconcileError {
   if (err instanceof AppError) return { action, scope, code: err.code, message: err.message, retryable: err.retryable };
-  return { action, scope, code: 'WEBHOOK_RECONCILE_FAILED', message: err instanceof Error ? err.message : String(err), retryable: true };
+  return { action, scope, code: ErrorCode.WEBHOOK_RECONCILE_FAILED, message: err instanceof Error ? err.message : String(err), retryable: true };
 }
 
 /**
@@ -113,7 +113,7 @@ export function createWebhookReconciler(deps: ReconcileDeps) {
               await api.create({ scope: a.scope, destination: a.destination });
             } catch (err) {
               // Created meanwhile (another reconcile, a stale listing): the desired state holds.
-              if (!isAppError(err, 'WEBHOOK_ALREADY_EXISTS')) throw err;
+              if (!isAppError(err, ErrorCode.WEBHOOK_ALREADY_EXISTS)) throw err;
             }
             report.created.push(a.scope);
             break;
@@ -125,7 +125,7 @@ export function createWebhookReconciler(deps: ReconcileDeps) {
             try {
               await api.delete(a.id, { scope: a.scope, destination: a.destination });
             } catch (err) {
-              if (!isAppError(err, 'WEBHOOK_NOT_FOUND')) throw err;
+              if (!isAppError(err, ErrorCode.WEBHOOK_NOT_FOUND)) throw err;
             }
             report.deleted.push({ id: a.id, scope: a.scope, reason: a.reason });
             break;

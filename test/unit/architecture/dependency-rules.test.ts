@@ -41,7 +41,7 @@ async function violations(baseDir: string): Promise<string[]> {
 const leaf = 'export const x = 1;\n';
 
 describe('import boundaries (.dependency-cruiser.cjs)', () => {
-  it.each([
+  it.each<{ name: string; files: Record<string, string>; rule: string }>([
     {
       name: 'a folder importing a higher layer',
       files: { 'src/rules/plan.ts': "import { x } from '../events/store.ts';\nexport const y = x;\n", 'src/events/store.ts': leaf },
