@@ -91,6 +91,10 @@ const EnvSchema = z
     /** Unset: the defaults of bigcommerce/scopes.ts (applied by desiredWebhooks). */
     WEBHOOK_SCOPES: csv(),
     BACKFILL_SILENCE_HOURS: z.coerce.number().positive().default(24),
+
+    // Operator CLI
+    /** The dead-letter pull subscription `npm run cli -- dead-letter` reads (terraform output). */
+    DEAD_LETTER_SUBSCRIPTION: optionalString,
   })
   .superRefine((env, ctx) => {
     if (env.PUSH_AUTH !== 'none') {
@@ -111,6 +115,9 @@ const EnvSchema = z
       ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEY'], message: 'TOKEN_ENCRYPTION_KEY must be 32 bytes, as base64 or 64 hex characters' });
     }
   });
+
+/** Every environment variable the service and the CLI read (README's configuration table lists exactly these). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 /** A 32-byte key from base64 or hex, or undefined when it is neither. */
 export function decodeKey(v: string): Buffer | undefined {
@@ -166,6 +173,9 @@ export interface Config {
     /** undefined = DEFAULT_WEBHOOK_SCOPES (bigcommerce/scopes.ts). */
     scopes: string[] | undefined;
     backfillSilenceMs: number;
+  };
+  deadLetter: {
+    subscription: string | undefined;
   };
 }
 
@@ -235,5 +245,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       scopes: e.WEBHOOK_SCOPES,
       backfillSilenceMs: e.BACKFILL_SILENCE_HOURS * 3_600_000,
     },
+    deadLetter: { subscription: e.DEAD_LETTER_SUBSCRIPTION },
   };
 }

@@ -9,5 +9,6 @@ const GROUPS: readonly CliGroup[] = [deadLetterGroup, webhooksGroup];
 process.exitCode = await runCli(process.argv.slice(2), GROUPS, {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  // eslint-disable-next-line no-restricted-properties -- the CLI's one read of the environment, parsed by config.ts
   env: process.env,
 });

@@ -5,7 +5,6 @@
 // WEBHOOK_TOPIC, WEBHOOK_SCOPES, BACKFILL_SILENCE_HOURS). Backfilled products are queued as pending
 // records; the service's next flush sweep (Scheduler, every minute) processes them.
 import { pino } from 'pino';
-import { loadConfig, type Config } from '../config.ts';
 import { systemClock } from '../clock.ts';
 import { createFirestore } from '../firestore/create-firestore.ts';
 import { createBigCommerceClient } from '../bigcommerce/client.ts';
@@ -18,7 +17,7 @@ import { createTokenCipher } from '../stores/token-cipher.ts';
 import { desiredWebhooks, type DesiredWebhooks } from '../webhooks/desired-webhooks.ts';
 import { planReconcile, isHookActive } from '../webhooks/plan-reconcile.ts';
 import { createWebhookReconciler, type StoreReconcileReport } from '../webhooks/reconcile-webhooks.ts';
-import { CliUsageError, type CliGroup, type CliIo, type CliValues } from './cli.ts';
+import { cliConfig, CliUsageError, type CliGroup, type CliIo, type CliValues } from './cli.ts';
 
 
 /** Pads every column but the last; the header is the first row. */
@@ -76,15 +75,9 @@ export function formatSyncTable(reports: readonly StoreReconcileReport[]): strin
 
 /** The service's wiring, from the environment (push settings do not matter here). */
 function lifecycleFromEnv(env: CliIo['env']) {
-  let config: Config;
-  try {
-    // PUSH_AUTH only concerns the HTTP service; without this the CLI would demand PUSH_AUDIENCE.
-    config = loadConfig({ ...env, PUSH_AUTH: 'none' });
-  } catch (err) {
-    throw new CliUsageError((err as Error).message);
-  }
+  const config = cliConfig(env);
   const desired = desiredWebhooks({ projectId: config.projectId, topic: config.webhooks.topic, scopes: config.webhooks.scopes });
-  const logger = pino({ level: env.LOG_LEVEL === undefined ? 'warn' : config.log.level });
+  const logger = pino({ level: config.log.level });
   const db = createFirestore(config);
   const cipher = config.bigcommerce.tokenEncryptionKey ? createTokenCipher(config.bigcommerce.tokenEncryptionKey) : undefined;
   const directory = createStoreDirectory({ db, singleStore: config.bigcommerce.singleStore, cipher, logger });
