@@ -25,6 +25,7 @@ import { webhookTaskRoutes } from './webhooks/task-routes.ts';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from './error-codes.ts';
 
+// eslint-disable-next-line max-lines-per-function -- the composition root, being moved into services.ts (issue #8, `core`)
 async function main(): Promise<void> {
   let config;
   try {

@@ -71,6 +71,7 @@ const NO_WRITES: ApplyCategoryPlanResult = { assignRequests: 0, unassignRequests
  * changes are written, and the pending records are removed only if no event touched them meanwhile.
  * Safe to run twice: a second run finds nothing ready, or re-reads and plans nothing.
  */
+// eslint-disable-next-line max-lines-per-function -- being split into a pure plan and a thin orchestrator (issue #8, `core`)
 export function createFlusher(deps: FlushDeps) {
   const { settings: s, logger } = deps;
 
@@ -95,6 +96,7 @@ export function createFlusher(deps: FlushDeps) {
     return { products, requests: page, total };
   }
 
+  // eslint-disable-next-line max-lines-per-function -- being split into a pure plan and a thin orchestrator (issue #8, `core`)
   async function flushStore(storeHash: string, mode: FlushMode = 'auto'): Promise<FlushResult> {
     const lease = await deps.leases.tryAcquire(storeHash);
     if (!lease) return { outcome: 'busy' };

@@ -159,6 +159,7 @@ function page(reply: FastifyReply, status: number, title: string, lines: string[
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 }
 
+// eslint-disable-next-line max-lines-per-function -- the four app callbacks registered together share the signed-payload check; each handler is short
 export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
   const { logger: log } = deps;
   const budgetMs = deps.registerBudgetMs ?? 10_000;

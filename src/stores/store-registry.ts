@@ -89,6 +89,7 @@ function lifecycleOf(storeHash: string, d: DocumentData): StoreLifecycle {
   };
 }
 
+// eslint-disable-next-line max-lines-per-function -- one short method per registry operation over the same collection; the shared rules live in stale-uninstall.ts
 export function createStoreRegistry(deps: { db: Firestore; cipher: TokenCipher | undefined; pending: PendingStore; logger: Logger }): StoreRegistry {
   const stores = deps.db.collection(COLLECTIONS.stores);
   const log = deps.logger;
