@@ -14,7 +14,10 @@ import { RULES_JSON, expectedManaged, managedOf } from '../../scripts/lib/storm.
 export const RULES: RuleSet = parseRuleSet(RULES_JSON, 'test');
 export { expectedManaged, managedOf };
 
-export function testFlusher(db: Firestore, opts: { apiUrl: string; store: { storeHash: string; accessToken: string }; settings?: Partial<FlushSettings>; clock?: Clock; owner?: string }) {
+export function testFlusher(
+  db: Firestore,
+  opts: { apiUrl: string; store: { storeHash: string; accessToken: string }; settings?: Partial<FlushSettings>; clock?: Clock; owner?: string; fetch?: typeof fetch },
+) {
   const clock = opts.clock ?? systemClock;
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const pending = createFirestorePendingStore(db, clock);
@@ -24,7 +27,7 @@ export function testFlusher(db: Firestore, opts: { apiUrl: string; store: { stor
     pending,
     leases: createFirestoreLeases(db, { owner: opts.owner ?? 'test', leaseMs: 30_000, clock }),
     directory,
-    clientFor: (s) => createBigCommerceClient({ apiUrl: opts.apiUrl, storeHash: s.storeHash, accessToken: s.accessToken, clock, logger, rateLimiter: limiters.forStore(s.storeHash), requestBudgetMs: 20_000 }),
+    clientFor: (s) => createBigCommerceClient({ apiUrl: opts.apiUrl, storeHash: s.storeHash, accessToken: s.accessToken, clock, logger, rateLimiter: limiters.forStore(s.storeHash), requestBudgetMs: 20_000, ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
     clock,
     logger,
     settings: { windowMs: 0, maxWaitMs: 0, missingMaxAttempts: 3, missingRetryMs: 200, staleToleranceMs: 10_000, fetchConcurrency: 2, maxUrlLength: 2047, ...opts.settings },

@@ -7,6 +7,7 @@ import { expectedManaged, managedOf, testFlusher } from '../helpers/category-syn
 import { createFlushScheduler } from '../../src/category-sync/sync-scheduler.ts';
 import { systemClock } from '../../src/clock.ts';
 import { pino } from 'pino';
+import { gatedFetch, waitFor } from '../helpers/wait.ts';
 
 const { db, reset } = testFirestore('demo-flush');
 let sandbox: Sandbox;
@@ -21,6 +22,9 @@ beforeEach(async () => {
   await reset();
   sandbox.resetStats();
 });
+
+/** A product read of the sync (GET catalog/products), as opposed to its category writes. */
+const isProductRead = (url: string, init: RequestInit | undefined) => (init?.method ?? 'GET') === 'GET' && new URL(url).pathname.endsWith('/v3/catalog/products');
 
 let n = 0;
 function newStore(opts: { products?: number; consistencyDelayMs?: number } = {}): { store: SandboxStore; hash: string; token: string } {
@@ -131,26 +135,37 @@ describe('flushStore', () => {
   });
 
   it('keeps a product whose record an event touched during the flush', async () => {
-    const { store, hash, token } = newStore({ products: 10 });
-    store.setFaults({ latencyMs: 400 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { hash, token } = newStore({ products: 10 });
+    const gate = gatedFetch(isProductRead);
+    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, fetch: gate.fetch });
     await pending.enqueue(hash, [1, 2], 'updated', Date.now() - 1_000);
     const running = flusher.flushStore(hash);
-    await new Promise((r) => setTimeout(r, 150));
+    await gate.arrived; // the flush has loaded the pending records and is reading the products
     await pending.enqueue(hash, [2], 'updated-again', Date.now());
+    gate.release();
     const r = await running;
     expect(r).toMatchObject({ outcome: 'flushed', completed: 1, keptForNextFlush: 1 });
     expect((await pending.load(hash)).map((p) => p.productId)).toEqual([2]);
   });
 
   it('never flushes one store twice at once', async () => {
-    const { store, hash, token } = newStore({ products: 10 });
-    store.setFaults({ latencyMs: 300 });
-    const a = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'a' });
-    const b = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'b' });
+    const { hash, token } = newStore({ products: 10 });
+    // Both flushers' product reads wait at one gate: the lease holder stays mid-flush while the other tries.
+    const gate = gatedFetch(isProductRead);
+    const a = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'a', fetch: gate.fetch });
+    const b = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'b', fetch: gate.fetch });
     await a.pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
-    const [ra, rb] = await Promise.all([a.flusher.flushStore(hash), b.flusher.flushStore(hash)]);
-    expect([ra.outcome, rb.outcome].sort()).toEqual(['busy', 'flushed']);
+    const settled: string[] = [];
+    const track = async (run: ReturnType<typeof a.flusher.flushStore>) => {
+      const r = await run;
+      settled.push(r.outcome);
+      return r;
+    };
+    const runs = [track(a.flusher.flushStore(hash)), track(b.flusher.flushStore(hash))];
+    await waitFor(() => settled.length + gate.held >= 2, { what: 'one flush reading and the other settled' });
+    expect({ reading: gate.held, settled }).toEqual({ reading: 1, settled: ['busy'] });
+    gate.release();
+    expect((await Promise.all(runs)).map((r) => r.outcome).sort()).toEqual(['busy', 'flushed']);
   });
 
   it('pages the whole catalog in full mode and records its size for the planner', async () => {
@@ -183,17 +198,18 @@ describe('flushStore', () => {
   });
 
   it('on shutdown takes no new work and lets the running flush finish and release its lease', async () => {
-    const { store, hash, token } = newStore({ products: 10 });
-    store.setFaults({ latencyMs: 400 });
-    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { hash, token } = newStore({ products: 10 });
+    const gate = gatedFetch(isProductRead);
+    const { flusher, pending } = testFlusher(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, fetch: gate.fetch });
     const scheduler = createFlushScheduler({ flusher, pending, clock: systemClock, logger: pino({ level: 'silent' }), settings: { windowMs: 0, maxWaitMs: 0, timers: true } });
     await pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
     const running = scheduler.run(hash);
-    await new Promise((r) => setTimeout(r, 100));
+    await gate.arrived; // mid-flush: the lease is held and the products are being read
     const stopped = scheduler.stop();
     expect(await scheduler.run(hash)).toEqual({ outcome: 'busy' }); // no new work once stopping
     scheduler.notify(hash); // and no timers either
     expect(scheduler.stats().timers).toBe(0);
+    gate.release();
     expect(await running).toMatchObject({ outcome: 'flushed', completed: 3 });
     await stopped;
     expect((await db.collection(COLLECTIONS.leases).doc(hash).get()).exists).toBe(false);
