@@ -1,19 +1,11 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { traceBindings, traceIdFromHeaders } from './logger.ts';
 import type { EventStore } from './events/event-store.ts';
 import type { PushAuthenticator } from './ingest/push-auth.ts';
 import { pushRoute, type IngestCounters } from './ingest/push-route.ts';
 import type { Ingest, IngestOutcome } from './ingest/ingest-message.ts';
-
-/** Extra route groups mounted by the composition root (tasks, app callbacks), kept out of the core. */
-export type RoutePlugin = (app: FastifyInstance, guard: Guard) => Promise<void> | void;
-
-/**
- * An `onRequest` hook that admits only the listed service accounts (per PUSH_AUTH). It must be
- * mounted as `onRequest` (not `preHandler`): that runs before the body is read, so an unauthenticated
- * client cannot make the server read or wait for a body.
- */
-export type Guard = (allowedEmails: readonly string[]) => (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+import { sendAuthRefusal } from './http/auth-refusal.ts';
+import type { Guard, RoutePlugin } from './http/route-plugin.ts';
 
 /**
  * Time limits of the HTTP server. Cloud Run's own request timeout (terraform `timeout`, 900 s) bounds a
@@ -88,11 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     if (auth.ok) return undefined;
     // A reason code only: never the token, its claims or the verifier's message (which embeds them).
     request.log.warn({ reason: auth.reason, status: auth.status, route: request.routeOptions.url, method: request.method }, 'request refused');
-    // The body (if any) is never read: close the connection instead of draining it.
-    return reply
-      .code(auth.status)
-      .header('connection', 'close')
-      .send({ error: auth.status === 401 ? 'unauthenticated' : auth.status === 403 ? 'forbidden' : 'unavailable', reason: auth.reason });
+    return sendAuthRefusal(reply, auth);
   };
 
   server.get('/healthz', () => ({ ok: true }));

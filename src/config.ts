@@ -16,13 +16,13 @@ const bool = (def: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .optional()
     .transform((v) => (v === undefined ? def : ['true', '1', 'yes'].includes(v)));
-const csv = (def: string[]) =>
+const csv = () =>
   z
     .string()
     .optional()
     .transform((v) =>
       v === undefined || v.trim() === ''
-        ? def
+        ? undefined
         : v
             .split(',')
             .map((s) => s.trim())
@@ -42,14 +42,6 @@ export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 
 export const PUSH_AUTH_MODES = ['none', 'iam', 'oidc'] as const;
 export type PushAuthMode = (typeof PUSH_AUTH_MODES)[number];
-
-export const DEFAULT_WEBHOOK_SCOPES = [
-  'store/product/*',
-  'store/sku/*',
-  'store/category/*',
-  'store/app/uninstalled',
-  'store/information/updated',
-];
 
 const EnvSchema = z
   .object({
@@ -111,8 +103,13 @@ const EnvSchema = z
 
     // Webhooks lifecycle
     WEBHOOK_TOPIC: optionalString,
-    WEBHOOK_SCOPES: csv(DEFAULT_WEBHOOK_SCOPES),
+    /** Unset: the defaults of bigcommerce/scopes.ts (applied by desiredWebhooks). */
+    WEBHOOK_SCOPES: csv(),
     BACKFILL_SILENCE_HOURS: z.coerce.number().positive().default(24),
+
+    // Operator CLI
+    /** The dead-letter pull subscription `npm run cli -- dead-letter` reads (terraform output). */
+    DEAD_LETTER_SUBSCRIPTION: optionalString,
   })
   .superRefine((env, ctx) => {
     if (env.PUSH_AUTH !== 'none') {
@@ -141,6 +138,9 @@ const EnvSchema = z
       if (!ring.ok) ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEYS'], message: `TOKEN_ENCRYPTION_KEYS: ${ring.problem}` });
     }
   });
+
+/** Every environment variable the service and the CLI read (README's configuration table lists exactly these). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 /** A 32-byte key from base64 or hex, or undefined when it is neither. */
 export function decodeKey(v: string): Buffer | undefined {
@@ -215,8 +215,12 @@ export interface Config {
   };
   webhooks: {
     topic: string | undefined;
-    scopes: string[];
+    /** undefined = DEFAULT_WEBHOOK_SCOPES (bigcommerce/scopes.ts). */
+    scopes: string[] | undefined;
     backfillSilenceMs: number;
+  };
+  deadLetter: {
+    subscription: string | undefined;
   };
 }
 
@@ -296,5 +300,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       scopes: e.WEBHOOK_SCOPES,
       backfillSilenceMs: e.BACKFILL_SILENCE_HOURS * 3_600_000,
     },
+    deadLetter: { subscription: e.DEAD_LETTER_SUBSCRIPTION },
   };
 }

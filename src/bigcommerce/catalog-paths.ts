@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 
 /**
  * Paths (after `/stores/{hash}`) of the catalog calls, built by plain string concatenation in
@@ -27,7 +27,7 @@ export interface IncludeOptions {
 export function assertIds(ids: readonly number[], what = 'id'): void {
   for (const id of ids) {
     if (!Number.isSafeInteger(id) || id <= 0) {
-      throw new AppError('BC_INVALID_ID', 'BigCommerce id must be a positive integer', { details: { what, id } });
+      throw new AppError(ErrorCode.BC_INVALID_ID, 'BigCommerce id must be a positive integer', { details: { what, id } });
     }
   }
 }
@@ -51,7 +51,7 @@ export function productsByIdsSuffix(count: number, opts: IncludeOptions = {}): s
 export function productsByIdsPath(ids: readonly number[], opts: IncludeOptions = {}): string {
   assertIds(ids);
   if (ids.length === 0 || ids.length > MAX_PAGE_SIZE) {
-    throw new AppError('BC_INVALID_ID', `products by ids takes 1..${MAX_PAGE_SIZE} ids per request (the caller chunks)`, { details: { count: ids.length } });
+    throw new AppError(ErrorCode.BC_INVALID_ID, `products by ids takes 1..${MAX_PAGE_SIZE} ids per request (the caller chunks)`, { details: { count: ids.length } });
   }
   return `${PRODUCTS_BY_IDS_PREFIX}${ids.join(',')}${productsByIdsSuffix(ids.length, opts)}`;
 }
@@ -70,7 +70,7 @@ export interface ListProductsOptions extends IncludeOptions {
 export function listProductsPath(opts: ListProductsOptions): string {
   const limit = opts.limit ?? MAX_PAGE_SIZE;
   if (!Number.isSafeInteger(opts.page) || opts.page < 1 || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new AppError('BC_INVALID_PAGE', `page must be >= 1 and limit within 1..${MAX_PAGE_SIZE}`, { details: { page: opts.page, limit } });
+    throw new AppError(ErrorCode.BC_INVALID_PAGE, `page must be >= 1 and limit within 1..${MAX_PAGE_SIZE}`, { details: { page: opts.page, limit } });
   }
   let path = `/v3/catalog/products?page=${opts.page}&limit=${limit}${includeQuery(opts)}`;
   if (opts.dateModifiedMin !== undefined) path += `&date_modified:min=${encodeURIComponent(opts.dateModifiedMin)}`;
@@ -98,7 +98,7 @@ export interface KeysetOptions extends IncludeOptions {
 export function keysetProductsPath(afterId: number, opts: KeysetOptions = {}): string {
   const limit = opts.limit ?? MAX_PAGE_SIZE;
   if (!Number.isSafeInteger(afterId) || afterId < 0 || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new AppError('BC_INVALID_PAGE', `afterId must be >= 0 and limit within 1..${MAX_PAGE_SIZE}`, { details: { afterId, limit } });
+    throw new AppError(ErrorCode.BC_INVALID_PAGE, `afterId must be >= 0 and limit within 1..${MAX_PAGE_SIZE}`, { details: { afterId, limit } });
   }
   const since = opts.modifiedSinceMs === undefined ? '' : `date_modified:min=${encodeURIComponent(bcDate(opts.modifiedSinceMs))}&`;
   const include = includeQuery({ includeFields: opts.includeFields?.length ? opts.includeFields : ['id'], ...(opts.include ? { include: opts.include } : {}) });

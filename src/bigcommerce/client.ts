@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock.ts';
-import { AppError, isAppError } from '../errors.ts';
+import { AppError, isAppError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { ErrorBodySchema, type ErrorBody } from './product.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -117,28 +117,29 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 /** The error for a call that ran out of budget after `failure` (its last failed attempt). */
 function exhausted(storeHash: string, failure: Failure | undefined, ctx: Record<string, unknown>, cause?: unknown): AppError {
   const o = { retryable: true, cause, details: { storeHash, ...ctx } };
-  if (!failure) return new AppError('BC_BUDGET_EXCEEDED', 'BigCommerce request budget exceeded', o);
+  if (!failure) return new AppError(ErrorCode.BC_BUDGET_EXCEEDED, 'BigCommerce request budget exceeded', o);
   switch (failure.kind) {
     case 'rate_limited':
-      return new AppError('BC_RATE_LIMITED', 'BigCommerce still rate limited after the request budget', { ...o, details: { ...o.details, status: 429 } });
+      return new AppError(ErrorCode.BC_RATE_LIMITED, 'BigCommerce still rate limited after the request budget', { ...o, details: { ...o.details, status: 429 } });
     case 'server':
-      return new AppError('BC_SERVER_ERROR', 'BigCommerce server error after the request budget', {
+      return new AppError(ErrorCode.BC_SERVER_ERROR, 'BigCommerce server error after the request budget', {
         ...o,
         details: { ...o.details, status: failure.status, title: failure.title },
       });
     case 'network':
-      return new AppError('BC_NETWORK', 'BigCommerce unreachable after the request budget', { ...o, details: { ...o.details, reason: failure.reason } });
+      return new AppError(ErrorCode.BC_NETWORK, 'BigCommerce unreachable after the request budget', { ...o, details: { ...o.details, reason: failure.reason } });
   }
 }
 
 /** The error of a 4xx that retrying cannot fix, with BigCommerce's title/type/errors (or the body's start) in details. */
 function refusal(status: number, text: string, eb: ErrorBody | undefined, ctx: Record<string, unknown>): AppError {
   const details = { ...ctx, status, title: eb?.title, type: eb?.type, errors: eb?.errors, ...(eb ? {} : { bodyStart: text.slice(0, 200) }) };
-  if (status === 401 || status === 403) return new AppError('BC_UNAUTHORIZED', 'BigCommerce refused the access token', { details });
-  if (status === 404) return new AppError('BC_NOT_FOUND', 'BigCommerce resource not found', { details });
-  return new AppError('BC_BAD_REQUEST', BAD_REQUEST_MESSAGE, { details });
+  if (status === 401 || status === 403) return new AppError(ErrorCode.BC_UNAUTHORIZED, 'BigCommerce refused the access token', { details });
+  if (status === 404) return new AppError(ErrorCode.BC_NOT_FOUND, 'BigCommerce resource not found', { details });
+  return new AppError(ErrorCode.BC_BAD_REQUEST, BAD_REQUEST_MESSAGE, { details });
 }
 
+// eslint-disable-next-line max-lines-per-function -- the transport's one closure: request (the retry loop), requestParsed and graphql share the store's base URL, pacing and budget
 export function createBigCommerceClient(opts: BigCommerceClientOptions): BigCommerceClient {
   const { storeHash, accessToken } = opts;
   const base = `${opts.apiUrl.replace(/\/+$/, '')}/stores/${storeHash}`;
@@ -186,7 +187,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
       try {
         await limiter.acquire({ deadlineMs: lastStartMs });
       } catch (e) {
-        if (isAppError(e, 'BC_BUDGET_EXCEEDED')) throw exhausted(storeHash, last, { ...ctx(), ...e.details }, e);
+        if (isAppError(e, ErrorCode.BC_BUDGET_EXCEEDED)) throw exhausted(storeHash, last, { ...ctx(), ...e.details }, e);
         throw e;
       }
       attempts++;
@@ -215,7 +216,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
       const parsed = parseJson(text);
       if (res.status >= 200 && res.status < 300) {
         if (!parsed.ok) {
-          throw new AppError('BC_INVALID_RESPONSE', 'BigCommerce answered with a body that is not JSON', {
+          throw new AppError(ErrorCode.BC_INVALID_RESPONSE, 'BigCommerce answered with a body that is not JSON', {
             retryable: true,
             details: { storeHash, ...ctx(), status: res.status, bodyStart: text.slice(0, 200) },
           });
@@ -237,7 +238,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
   function parseBody<S extends z.ZodType>(schema: S, value: unknown, path: string): z.infer<S> {
     const r = schema.safeParse(value);
     if (r.success) return r.data;
-    throw new AppError('BC_INVALID_RESPONSE', 'BigCommerce response has an unexpected shape', {
+    throw new AppError(ErrorCode.BC_INVALID_RESPONSE, 'BigCommerce response has an unexpected shape', {
       retryable: true,
       details: { storeHash, path, issues: r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) },
     });

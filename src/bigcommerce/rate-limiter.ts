@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { systemClock, type Clock } from '../clock.ts';
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -156,7 +156,7 @@ export class RateLimiter {
         return;
       }
       if (opts.deadlineMs !== undefined && now + waitMs > opts.deadlineMs) {
-        throw new AppError('BC_BUDGET_EXCEEDED', 'BigCommerce rate limit wait exceeds the request budget', {
+        throw new AppError(ErrorCode.BC_BUDGET_EXCEEDED, 'BigCommerce rate limit wait exceeds the request budget', {
           retryable: true,
           details: { storeHash: this.storeHash, waitMs, remainingMs: Math.max(0, opts.deadlineMs - now) },
         });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BigCommerceClient, GraphqlError } from './client.ts';
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 
 /**
  * The GraphQL Admin webhook calls (reference §3.2) over `client.graphql`, with the documented error
@@ -110,10 +110,10 @@ export function webhookError(e: ErrorItem, ctx: WebhookCallContext): AppError {
   const topic = e.topic ?? ctx.destination;
   const details = { ...ctx, type, bigcommerceMessage: message };
   const what = ctx.scope ? `webhook ${ctx.scope} -> ${ctx.destination ?? '?'}` : `webhook ${ctx.id ?? ''}`.trim();
-  if (type === 'AlreadyExistsError') return new AppError('WEBHOOK_ALREADY_EXISTS', `${what} already exists for this app on store ${ctx.storeHash}`, { details });
+  if (type === 'AlreadyExistsError') return new AppError(ErrorCode.WEBHOOK_ALREADY_EXISTS, `${what} already exists for this app on store ${ctx.storeHash}`, { details });
   if (/permission/i.test(type) || /publisher permissions? not granted/i.test(message)) {
     return new AppError(
-      'WEBHOOK_TOPIC_PERMISSION',
+      ErrorCode.WEBHOOK_TOPIC_PERMISSION,
       `BigCommerce may not publish to ${topic ?? 'the topic'}: grant roles/pubsub.publisher on that topic to serviceAccount:${BIGCOMMERCE_PUBLISHER} ` +
         `(gcloud pubsub topics add-iam-policy-binding ${topic ?? 'TOPIC'} --member=serviceAccount:${BIGCOMMERCE_PUBLISHER} --role=roles/pubsub.publisher), then run the reconcile again`,
       { details },
@@ -121,16 +121,16 @@ export function webhookError(e: ErrorItem, ctx: WebhookCallContext): AppError {
   }
   if (type === 'PubSubTopicNotFoundError' || /topic .* doesn't exist/i.test(message)) {
     return new AppError(
-      'WEBHOOK_TOPIC_NOT_FOUND',
+      ErrorCode.WEBHOOK_TOPIC_NOT_FOUND,
       `Pub/Sub topic ${topic ?? '?'} does not exist (as BigCommerce sees it): create it (terraform apply) or fix WEBHOOK_TOPIC / GOOGLE_CLOUD_PROJECT`,
       { details },
     );
   }
   if (type === 'ValidationError') {
-    return new AppError('WEBHOOK_INVALID', `BigCommerce rejected ${what}: ${message || 'validation failed'} - check WEBHOOK_SCOPES and WEBHOOK_TOPIC`, { details });
+    return new AppError(ErrorCode.WEBHOOK_INVALID, `BigCommerce rejected ${what}: ${message || 'validation failed'} - check WEBHOOK_SCOPES and WEBHOOK_TOPIC`, { details });
   }
-  if (type === 'NotFoundError') return new AppError('WEBHOOK_NOT_FOUND', `${what} not found on store ${ctx.storeHash} (deleted meanwhile, or owned by another app)`, { details });
-  return new AppError('WEBHOOK_API_ERROR', `BigCommerce could not ${ctx.operation} ${what}: ${type}${message ? ` ${message}` : ''} (internal error, retried on the next reconcile)`, {
+  if (type === 'NotFoundError') return new AppError(ErrorCode.WEBHOOK_NOT_FOUND, `${what} not found on store ${ctx.storeHash} (deleted meanwhile, or owned by another app)`, { details });
+  return new AppError(ErrorCode.WEBHOOK_API_ERROR, `BigCommerce could not ${ctx.operation} ${what}: ${type}${message ? ` ${message}` : ''} (internal error, retried on the next reconcile)`, {
     retryable: true,
     details,
   });
@@ -139,13 +139,13 @@ export function webhookError(e: ErrorItem, ctx: WebhookCallContext): AppError {
 /** Unwraps a GraphQL answer: top-level errors or a shape we do not know become AppErrors. */
 function unwrap<S extends z.ZodType>(schema: S, res: { data?: unknown; errors?: GraphqlError[] }, ctx: WebhookCallContext): z.infer<S> {
   if (res.errors?.length) {
-    throw new AppError('WEBHOOK_GRAPHQL_ERROR', `BigCommerce GraphQL refused the ${ctx.operation} call: ${res.errors.map((e) => e.message).join('; ')}`, {
+    throw new AppError(ErrorCode.WEBHOOK_GRAPHQL_ERROR, `BigCommerce GraphQL refused the ${ctx.operation} call: ${res.errors.map((e) => e.message).join('; ')}`, {
       details: { ...ctx, errors: res.errors.slice(0, 5) },
     });
   }
   const parsed = schema.safeParse(res.data);
   if (!parsed.success) {
-    throw new AppError('WEBHOOK_API_ERROR', `BigCommerce GraphQL answered the ${ctx.operation} call with an unexpected shape`, {
+    throw new AppError(ErrorCode.WEBHOOK_API_ERROR, `BigCommerce GraphQL answered the ${ctx.operation} call with an unexpected shape`, {
       retryable: true,
       details: { ...ctx, issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) },
     });
@@ -156,7 +156,7 @@ function unwrap<S extends z.ZodType>(schema: S, res: { data?: unknown; errors?: 
 function mutationOutcome(r: z.infer<typeof MutationResultSchema>, ctx: WebhookCallContext): ExistingWebhook {
   const first = r.errors?.[0];
   if (first) throw webhookError(first, ctx);
-  if (!r.webhook) throw new AppError('WEBHOOK_API_ERROR', `BigCommerce returned no webhook and no error for ${ctx.operation}`, { retryable: true, details: { ...ctx } });
+  if (!r.webhook) throw new AppError(ErrorCode.WEBHOOK_API_ERROR, `BigCommerce returned no webhook and no error for ${ctx.operation}`, { retryable: true, details: { ...ctx } });
   return toExisting(r.webhook);
 }
 
@@ -188,7 +188,7 @@ export function createWebhooksApi(client: BigCommerceClient): WebhooksApi {
         if (!conn.pageInfo.hasNextPage || next === undefined || next === after || conn.edges.length === 0) return out;
         after = next;
       }
-      throw new AppError('WEBHOOK_API_ERROR', `webhook listing did not end after ${MAX_LIST_PAGES} pages`, { retryable: true, details: { storeHash } });
+      throw new AppError(ErrorCode.WEBHOOK_API_ERROR, `webhook listing did not end after ${MAX_LIST_PAGES} pages`, { retryable: true, details: { storeHash } });
     },
 
     async create(input) {

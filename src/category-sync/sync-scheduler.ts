@@ -30,6 +30,7 @@ export interface SweepReport {
  *    with pending work, so nothing waits on a timer that Cloud Run throttled or an instance that died.
  * Within one instance a store is synced by one run at a time; across instances the lease decides.
  */
+// eslint-disable-next-line max-lines-per-function -- one closure owns the per-instance timers and in-flight map that every method shares; each method is short
 export function createSyncScheduler(deps: { categorySync: CategorySync; pending: PendingStore; clock: Clock; logger: Logger; settings: SchedulerSettings }) {
   const { settings: s, clock, logger } = deps;
   const retryMs = s.retryAfterFailureMs ?? s.windowMs;

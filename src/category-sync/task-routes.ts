@@ -1,9 +1,8 @@
-import type { RoutePlugin } from '../app.ts';
+import { isStoreHash } from '../bigcommerce/store-hash.ts';
+import type { RoutePlugin } from '../http/route-plugin.ts';
 import type { StoreDirectory } from '../stores/store-directory.ts';
 import type { SyncScheduler } from './sync-scheduler.ts';
 import type { SyncResult } from './sync-store.ts';
-
-const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * Scheduler-driven work. `POST /tasks/flush` sweeps every store with overdue pending work (every
@@ -17,7 +16,7 @@ export function taskRoutes(deps: { scheduler: SyncScheduler; directory: StoreDir
 
     app.post<{ Querystring: { store?: string } }>('/tasks/full-sync', { onRequest }, async (request, reply) => {
       const store = request.query.store;
-      if (store !== undefined && !STORE_HASH.test(store)) return reply.code(400).send({ error: 'bad_request', message: 'store must be a store hash' });
+      if (store !== undefined && !isStoreHash(store)) return reply.code(400).send({ error: 'bad_request', message: 'store must be a store hash' });
       const stores = store ? [store] : await deps.directory.activeStores();
       const results: Record<string, SyncResult | { outcome: 'failed'; error: string }> = {};
       for (const h of stores) {

@@ -1,6 +1,7 @@
 // A tiny subcommand dispatcher: `npm run cli -- <group> <command> [flags]`. Groups are plain data
 // (`CliGroup`), registered in one list in main.ts, so adding one is a one-line change there.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, type Config } from '../config.ts';
 
 export type CliFlags = NonNullable<ParseArgsConfig['options']>;
 export type CliValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -31,6 +32,20 @@ export interface CliGroup {
 /** Thrown by commands for a bad flag combination: printed with the command's help, exit 2. */
 export class CliUsageError extends Error {
   override name = 'CliUsageError';
+}
+
+/**
+ * The configuration a command works with, parsed by config.ts like the service's (so every variable
+ * the CLI reads is documented there). A bad value is a usage error. PUSH_AUTH only concerns the HTTP
+ * service (without this the CLI would demand PUSH_AUDIENCE), and logs stay quiet unless LOG_LEVEL says
+ * otherwise.
+ */
+export function cliConfig(env: CliIo['env']): Config {
+  try {
+    return loadConfig({ LOG_LEVEL: 'warn', ...env, PUSH_AUTH: 'none' });
+  } catch (err) {
+    throw new CliUsageError((err as Error).message);
+  }
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);

@@ -10,5 +10,6 @@ const GROUPS: readonly CliGroup[] = [deadLetterGroup, tokensGroup, webhooksGroup
 process.exitCode = await runCli(process.argv.slice(2), GROUPS, {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  // eslint-disable-next-line no-restricted-properties -- the CLI's one read of the environment, parsed by config.ts
   env: process.env,
 });

@@ -1,23 +1,10 @@
-import { FieldValue, Timestamp, type CollectionReference, type Firestore } from '@google-cloud/firestore';
+import { FieldValue, Timestamp, type Firestore } from '@google-cloud/firestore';
 import { GrpcStatus, grpcCode } from '../errors.ts';
 import { COLLECTIONS } from '../firestore/collections.ts';
+import { distinctStoreHashes } from '../firestore/distinct-store-hashes.ts';
+import { pendingDocId } from '../firestore/document-ids.ts';
 import type { EventStore, Rejection } from './event-store.ts';
 import type { EventPlan } from './plan-event-writes.ts';
-
-export const pendingDocId = (storeHash: string, productId: number) => `${storeHash}_${productId}`;
-
-/** Store hashes present in a collection, by skip-scan: one indexed read per store, not per document. */
-export async function distinctStoreHashes(collection: CollectionReference): Promise<string[]> {
-  const hashes: string[] = [];
-  for (;;) {
-    let q = collection.orderBy('storeHash').select('storeHash').limit(1);
-    const last = hashes.at(-1);
-    if (last !== undefined) q = q.where('storeHash', '>', last);
-    const doc = (await q.get()).docs[0];
-    if (!doc) return hashes;
-    hashes.push(doc.get('storeHash') as string);
-  }
-}
 
 /** Firestore adapter of EventStore. See plan-event-writes.ts for the atomicity contract. */
 export function createFirestoreEventStore(db: Firestore): EventStore {

@@ -1,9 +1,10 @@
 import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore, type Precondition } from '@google-cloud/firestore';
 import { GrpcStatus, grpcCode } from '../errors.ts';
 import { COLLECTIONS } from '../firestore/collections.ts';
-import { distinctStoreHashes, pendingDocId } from './firestore-event-store.ts';
-import type { PendingStore } from './pending-store.ts';
-import type { PendingProduct } from '../category-sync/readiness.ts';
+import { distinctStoreHashes } from '../firestore/distinct-store-hashes.ts';
+import { pendingDocId } from '../firestore/document-ids.ts';
+import { timestampMillis } from '../firestore/timestamps.ts';
+import type { PendingProduct, PendingStore } from './pending-store.ts';
 
 const GIVEN_UP_TTL_MS = 30 * 24 * 3_600_000;
 
@@ -12,7 +13,7 @@ const timestampOf = (version: string) => {
   const [s, n] = version.split('.');
   return new Timestamp(Number(s), Number(n));
 };
-const millis = (v: unknown): number | undefined => (v instanceof Timestamp ? v.toMillis() : undefined);
+const millis = timestampMillis;
 
 function toPending(doc: DocumentSnapshot): PendingProduct {
   return {

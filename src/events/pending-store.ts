@@ -1,4 +1,18 @@
-import type { PendingProduct } from '../category-sync/readiness.ts';
+/** One pending record as the category sync reads it (written by ingest, see plan-event-writes.ts). */
+export interface PendingProduct {
+  productId: number;
+  /** Opaque document version: deleting with it fails if an event touched the record meanwhile. */
+  version: string;
+  lastSeenAtMs: number;
+  /** When the record was created, i.e. since when this product has been waiting. */
+  waitingSinceMs: number;
+  deleteSeen: boolean;
+  /** Newest BigCommerce event time of this product (ms), if events carried one. */
+  newestEventAtMs: number | undefined;
+  /** Reads that did not find the product (or found it older than its newest event). */
+  attempts: number;
+  notBeforeMs: number | undefined;
+}
 
 export interface Deferral {
   productId: number;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { isProductDelete, productIdsOf, type BigCommerceEvent } from '../bigcommerce/webhook-event.ts';
+import { isProductDelete, productIdsOf, scopeAction, type ScopeAction } from '../bigcommerce/scopes.ts';
+import type { BigCommerceEvent } from '../bigcommerce/webhook-event.ts';
 
 /**
  * What one accepted event changes, decided without touching Firestore. The adapter commits all of it
@@ -73,25 +74,16 @@ const touchProducts: Handler = (event, ctx) => ({
   effects: [],
 });
 
-const recordOnly: Handler = () => ({ pending: [], effects: [] });
-
-/** Scope handlers, by exact scope or `prefix/*`. First match wins; order matters only for overlaps. */
-export const SCOPE_HANDLERS: readonly [pattern: string, handler: Handler][] = [
-  ['store/product/*', touchProducts],
-  ['store/sku/*', touchProducts],
-  ['store/modifier/updated', touchProducts],
-  [
-    'store/app/uninstalled',
-    (event, ctx) => ({ pending: [], effects: [{ kind: 'store-uninstalled', storeHash: ctx.storeHash, atMs: ctx.nowMs, eventCreatedAt: event.created_at }] }),
-  ],
-  // Recorded for dedupe and the last-event time; nothing to do for the category rules.
-  ['store/category/*', recordOnly],
-  ['store/information/updated', recordOnly],
-  ['store/channel/*', recordOnly],
-];
-
-export function scopeMatches(pattern: string, scope: string): boolean {
-  return pattern.endsWith('/*') ? scope.startsWith(pattern.slice(0, -1)) : pattern === scope;
+/** What each scope action writes (the scope -> action table is bigcommerce/scopes.ts). */
+function handlerFor(action: ScopeAction): Handler {
+  switch (action) {
+    case 'touch-products':
+      return touchProducts;
+    case 'store-uninstalled':
+      return (event, ctx) => ({ pending: [], effects: [{ kind: 'store-uninstalled', storeHash: ctx.storeHash, atMs: ctx.nowMs, eventCreatedAt: event.created_at }] });
+    case 'record-only':
+      return () => ({ pending: [], effects: [] });
+  }
 }
 
 export function planEventWrites(event: BigCommerceEvent, ctx: EventContext): EventPlan {
@@ -106,7 +98,7 @@ export function planEventWrites(event: BigCommerceEvent, ctx: EventContext): Eve
     receivedAtMs: ctx.nowMs,
     expireAtMs: ctx.nowMs + ctx.dedupeTtlMs,
   };
-  const entry = SCOPE_HANDLERS.find(([pattern]) => scopeMatches(pattern, event.scope));
-  if (!entry) return { marker, pending: [], effects: [], handled: false };
-  return { marker, ...entry[1](event, ctx), handled: true };
+  const action = scopeAction(event.scope);
+  if (!action) return { marker, pending: [], effects: [], handled: false };
+  return { marker, ...handlerFor(action)(event, ctx), handled: true };
 }

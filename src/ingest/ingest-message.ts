@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 import type { Clock } from '../clock.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { planEventWrites } from '../events/plan-event-writes.ts';
@@ -43,7 +43,7 @@ const SAMPLE_BYTES = 512;
 export async function withinBudget<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AppError('EVENT_STORE_TIMEOUT', `${what} took longer than ${ms} ms`, { retryable: true })), ms);
+    timer = setTimeout(() => reject(new AppError(ErrorCode.EVENT_STORE_TIMEOUT, `${what} took longer than ${ms} ms`, { retryable: true })), ms);
   });
   try {
     return await Promise.race([promise, timeout]);

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 import type { CategoryPlan } from './plan-category-changes.ts';
 
 /**
@@ -46,7 +46,7 @@ export const DEFAULT_ASSIGN_BATCH_SIZE = 500;
 export async function applyCategoryPlan(plan: CategoryPlan, writer: CategoryWriter, opts: ApplyCategoryPlanOptions = {}): Promise<ApplyCategoryPlanResult> {
   const batchSize = opts.assignBatchSize ?? DEFAULT_ASSIGN_BATCH_SIZE;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
-    throw new AppError('RULES_APPLY_OPTIONS_INVALID', `assignBatchSize must be a positive integer, got ${String(batchSize)}`);
+    throw new AppError(ErrorCode.RULES_APPLY_OPTIONS_INVALID, `assignBatchSize must be a positive integer, got ${String(batchSize)}`);
   }
   // Split every category before sending anything, so an impossible URL fails before any write.
   const deletes = plan.unassign.flatMap(({ categoryId, productIds }) =>

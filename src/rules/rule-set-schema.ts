@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 import { parseIsoDateMs } from './parse-iso-date.ts';
 
 /**
@@ -236,7 +236,7 @@ export function parseRuleSet(input: unknown, source: string): RuleSet {
     problems.push(...crossRuleIssues(asRecord(input)?.rules));
   }
   const lines = [...new Set(problems.sort((a, b) => comparePaths(a.path, b.path)).map((p) => `${formatPath(p.path)}: ${p.message}`))];
-  throw new AppError('RULES_INVALID', `${source}: invalid category rules (${lines.length} problem${lines.length === 1 ? '' : 's'}):\n  ${lines.join('\n  ')}`, {
+  throw new AppError(ErrorCode.RULES_INVALID, `${source}: invalid category rules (${lines.length} problem${lines.length === 1 ? '' : 's'}):\n  ${lines.join('\n  ')}`, {
     details: { source, problems: lines },
   });
 }
@@ -252,15 +252,15 @@ export async function loadRuleSetFile(path: string): Promise<RuleSet> {
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as { code?: unknown }).code;
-    if (code === 'ENOENT') throw new AppError('RULES_FILE_NOT_FOUND', `category rules file not found: ${path}`, { cause: e, details: { path } });
-    throw new AppError('RULES_FILE_UNREADABLE', `category rules file ${path} cannot be read: ${(e as Error).message}`, { cause: e, details: { path } });
+    if (code === 'ENOENT') throw new AppError(ErrorCode.RULES_FILE_NOT_FOUND, `category rules file not found: ${path}`, { cause: e, details: { path } });
+    throw new AppError(ErrorCode.RULES_FILE_UNREADABLE, `category rules file ${path} cannot be read: ${(e as Error).message}`, { cause: e, details: { path } });
   }
   let json: unknown;
   try {
     // Editors on Windows like to start files with a byte-order mark, which JSON.parse rejects.
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
-    throw new AppError('RULES_INVALID', `${path}: not valid JSON: ${(e as Error).message}`, { cause: e, details: { source: path } });
+    throw new AppError(ErrorCode.RULES_INVALID, `${path}: not valid JSON: ${(e as Error).message}`, { cause: e, details: { source: path } });
   }
   return parseRuleSet(json, path);
 }

@@ -113,6 +113,7 @@ export function parseProjection(query: RawQuery): Projection {
 }
 
 /** Parses every supported filter; unknown parameters are ignored (as BigCommerce does). */
+// eslint-disable-next-line max-lines-per-function -- one pass over BigCommerce's documented list parameters, one short branch each
 export function parseListQuery(query: RawQuery, opts: { limitOver250: 'reject' | 'cap'; categoriesIn: 'any' | 'all' }): QueryResult<ListOptions> {
   const errors: Record<string, string> = {};
   const preds: ((p: Product) => boolean)[] = [];

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import { AppError, grpcCode, GrpcStatus } from '../errors.ts';
+import { AppError, grpcCode, GrpcStatus, ErrorCode } from '../errors.ts';
 import { buildEventBody, scopeMatches, SCOPE_RE, storeIdFor, TOPIC_NAME_RE } from './event-body.ts';
 import type { EventPublisher, PublishItem, PublishOutcome } from './event-publisher.ts';
 import { blankProduct, generateProducts, isoSeconds, withDerived } from './generate-products.ts';
@@ -69,7 +69,7 @@ type ParsedPatch = Omit<ProductPatch, 'custom_fields'> & { custom_fields?: Custo
 
 function parsePatch(patch: unknown): ParsedPatch {
   const r = ProductPatchSchema.safeParse(patch);
-  if (!r.success) throw new AppError('SANDBOX_INVALID_PRODUCT', 'invalid product fields', { details: { errors: issuesToErrors(r.error.issues) } });
+  if (!r.success) throw new AppError(ErrorCode.SANDBOX_INVALID_PRODUCT, 'invalid product fields', { details: { errors: issuesToErrors(r.error.issues) } });
   const { custom_fields, ...rest } = r.data;
   // New custom fields get an id, as BigCommerce assigns one on write.
   return custom_fields === undefined ? rest : { ...rest, custom_fields: custom_fields.map((f, i) => ({ id: f.id ?? i + 1, name: f.name, value: f.value })) };
@@ -107,8 +107,8 @@ export class SandboxStoreState implements SandboxStore {
   private isUninstalled = false;
 
   constructor(opts: StoreOptions, deps: StoreDeps) {
-    if (!/^[A-Za-z0-9_-]+$/.test(opts.hash)) throw new AppError('SANDBOX_INVALID_STORE', `store hash must be [A-Za-z0-9_-]+: ${opts.hash}`);
-    if (!opts.accessToken) throw new AppError('SANDBOX_INVALID_STORE', 'accessToken is required');
+    if (!/^[A-Za-z0-9_-]+$/.test(opts.hash)) throw new AppError(ErrorCode.SANDBOX_INVALID_STORE, `store hash must be [A-Za-z0-9_-]+: ${opts.hash}`);
+    if (!opts.accessToken) throw new AppError(ErrorCode.SANDBOX_INVALID_STORE, 'accessToken is required');
     this.hash = opts.hash;
     this.deps = deps;
     this.storeId = opts.storeId ?? storeIdFor(opts.hash);
@@ -209,8 +209,8 @@ export class SandboxStoreState implements SandboxStore {
   createProduct(p: Partial<Product>): Product {
     const patch = parsePatch(p);
     const id = p.id ?? this.nextProductId();
-    if (!Number.isInteger(id) || id < 1) throw new AppError('SANDBOX_INVALID_PRODUCT', 'id must be a positive integer');
-    if (this.current(id)) throw new AppError('SANDBOX_PRODUCT_EXISTS', `product ${id} already exists`);
+    if (!Number.isInteger(id) || id < 1) throw new AppError(ErrorCode.SANDBOX_INVALID_PRODUCT, 'id must be a positive integer');
+    if (this.current(id)) throw new AppError(ErrorCode.SANDBOX_PRODUCT_EXISTS, `product ${id} already exists`);
     const now = this.now();
     const product = withDerived({ ...blankProduct(id, now), ...patch, id, categories: normalizeCategories(patch.categories ?? []) });
     this.pushVersion(id, product, this.consistencyDelayMs);
@@ -224,7 +224,7 @@ export class SandboxStoreState implements SandboxStore {
   }
 
   deleteProduct(id: number): void {
-    if (!this.current(id)) throw new AppError('SANDBOX_PRODUCT_NOT_FOUND', `product ${id} not found`);
+    if (!this.current(id)) throw new AppError(ErrorCode.SANDBOX_PRODUCT_NOT_FOUND, `product ${id} not found`);
     this.pushVersion(id, undefined, this.consistencyDelayMs);
     this.emit([{ scope: 'store/product/deleted', data: { type: 'product', id } }]);
   }
@@ -232,7 +232,7 @@ export class SandboxStoreState implements SandboxStore {
   bulkUpdate(ids: number[], patch: (p: Product) => Partial<Product>, opts: { invisibleForMs?: number } = {}): void {
     const items = ids.map((id) => {
       const cur = this.product(id);
-      if (!cur) throw new AppError('SANDBOX_PRODUCT_NOT_FOUND', `product ${id} not found`);
+      if (!cur) throw new AppError(ErrorCode.SANDBOX_PRODUCT_NOT_FOUND, `product ${id} not found`);
       return { id, patch: patch(cur) };
     });
     this.applyPatches(items, opts.invisibleForMs);
@@ -246,7 +246,7 @@ export class SandboxStoreState implements SandboxStore {
   applyPatches(items: { id: number; patch: unknown }[], invisibleForMs?: number): { products: Product[]; changedIds: number[] } {
     const parsed = items.map(({ id, patch }) => {
       const cur = this.current(id);
-      if (!cur) throw new AppError('SANDBOX_PRODUCT_NOT_FOUND', `product ${id} not found`, { details: { id } });
+      if (!cur) throw new AppError(ErrorCode.SANDBOX_PRODUCT_NOT_FOUND, `product ${id} not found`, { details: { id } });
       return { cur, patch: parsePatch(patch) };
     });
     const nowIso = isoSeconds(this.now());
@@ -290,7 +290,7 @@ export class SandboxStoreState implements SandboxStore {
   }
 
   emitEvent(scope: string, data: Record<string, unknown>): void {
-    if (!SCOPE_RE.test(scope) || scope.endsWith('/*')) throw new AppError('SANDBOX_INVALID_EVENT', `not an event scope: ${scope}`);
+    if (!SCOPE_RE.test(scope) || scope.endsWith('/*')) throw new AppError(ErrorCode.SANDBOX_INVALID_EVENT, `not an event scope: ${scope}`);
     this.emit([{ scope, data }]);
   }
 
@@ -432,7 +432,7 @@ export class SandboxStoreState implements SandboxStore {
 
   addHook(h: { scope: string; destination: string; isActive?: boolean; clientId?: string }): WebhookRecord {
     const invalid = this.validateHook(h.scope, h.destination);
-    if (invalid) throw new AppError('SANDBOX_INVALID_HOOK', invalid);
+    if (invalid) throw new AppError(ErrorCode.SANDBOX_INVALID_HOOK, invalid);
     return { ...this.insertHook(h.clientId ?? this.deps.appClientId, h.scope, h.destination, h.isActive ?? true) };
   }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { LogController, type RawServerDefault, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../clock.ts';
-import { AppError, isAppError } from '../errors.ts';
+import { AppError, isAppError, ErrorCode } from '../errors.ts';
 import { registerControlRoutes } from './control-routes.ts';
 import { EventPublisher } from './event-publisher.ts';
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, InstallGrants, signedPayload, TokenRequestSchema } from './oauth.ts';
@@ -44,7 +44,7 @@ export class SandboxImpl implements Sandbox {
   }
 
   createStore(opts: StoreOptions): SandboxStore {
-    if (this.storeMap.has(opts.hash)) throw new AppError('SANDBOX_STORE_EXISTS', `store ${opts.hash} already exists`);
+    if (this.storeMap.has(opts.hash)) throw new AppError(ErrorCode.SANDBOX_STORE_EXISTS, `store ${opts.hash} already exists`);
     const store = new SandboxStoreState(opts, { clock: this.clock, publisher: this.publisher, appClientId: this.clientId, logger: this.opts.logger });
     this.storeMap.set(opts.hash, store);
     return store;
@@ -52,7 +52,7 @@ export class SandboxImpl implements Sandbox {
 
   storeState(hash: string): SandboxStoreState {
     const s = this.storeMap.get(hash);
-    if (!s) throw new AppError('SANDBOX_STORE_NOT_FOUND', `unknown sandbox store: ${hash}`);
+    if (!s) throw new AppError(ErrorCode.SANDBOX_STORE_NOT_FOUND, `unknown sandbox store: ${hash}`);
     return s;
   }
 

@@ -1,9 +1,10 @@
 import { jwtVerify, errors as joseErrors } from 'jose';
 import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
-import type { RoutePlugin } from '../app.ts';
+import type { RoutePlugin } from '../http/route-plugin.ts';
 import type { Clock } from '../clock.ts';
-import { AppError } from '../errors.ts';
+import { storeHashOfContext } from '../bigcommerce/store-hash.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { StoreDirectory } from './store-directory.ts';
 import type { StoreRegistry } from './store-registry.ts';
@@ -17,8 +18,6 @@ import { protectCallbacks, type CallbackRateLimit } from './callback-protection.
  * nothing. Neither the access token nor the code nor the JWT is ever logged.
  */
 
-export const STORE_HASH_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-const CONTEXT = /^stores\/([A-Za-z0-9_-]{1,64})$/;
 /** Accepted clock difference between BigCommerce and us for exp/nbf/iat. */
 const CLOCK_TOLERANCE_S = 60;
 
@@ -33,7 +32,7 @@ export type SignedPayloadFailure = 'missing' | 'malformed' | 'signature' | 'audi
 
 /** Verifies a `signed_payload_jwt`; throws AppError STORE_PAYLOAD_INVALID with `details.reason`. */
 export async function verifySignedPayload(jwt: string | undefined, opts: { clientId: string; clientSecret: string; nowMs: number }): Promise<SignedPayload> {
-  const fail = (reason: SignedPayloadFailure, cause?: unknown) => new AppError('STORE_PAYLOAD_INVALID', `signed_payload_jwt rejected: ${reason}`, { cause, details: { reason } });
+  const fail = (reason: SignedPayloadFailure, cause?: unknown) => new AppError(ErrorCode.STORE_PAYLOAD_INVALID, `signed_payload_jwt rejected: ${reason}`, { cause, details: { reason } });
   if (!jwt) throw fail('missing');
   let payload;
   try {
@@ -52,16 +51,16 @@ export async function verifySignedPayload(jwt: string | undefined, opts: { clien
     if (err instanceof joseErrors.JWSSignatureVerificationFailed || err instanceof joseErrors.JOSEAlgNotAllowed) throw fail('signature', err);
     throw fail('malformed', err);
   }
-  const m = typeof payload.sub === 'string' ? CONTEXT.exec(payload.sub) : null;
-  if (!m) throw fail('subject');
+  const storeHash = storeHashOfContext(payload.sub);
+  if (storeHash === undefined) throw fail('subject');
   const user = payload.user as { id?: unknown } | undefined;
-  return { storeHash: m[1]!, issuedAtMs: (payload.iat ?? 0) * 1000, userId: typeof user?.id === 'number' ? user.id : undefined };
+  return { storeHash, issuedAtMs: (payload.iat ?? 0) * 1000, userId: typeof user?.id === 'number' ? user.id : undefined };
 }
 
 export const AuthQuerySchema = z.object({
   code: z.string().min(1).max(512),
   scope: z.string().max(4096).default(''),
-  context: z.string().regex(CONTEXT, 'context must be stores/{hash}'),
+  context: z.string().refine((c) => storeHashOfContext(c) !== undefined, 'context must be stores/{hash}'),
   account_uuid: z.string().max(128).optional(),
 });
 export type AuthQuery = z.infer<typeof AuthQuerySchema>;
@@ -90,7 +89,7 @@ export interface OAuthSettings {
  * or secret is wrong: an operator fixes the config), STORE_AUTH_UNAVAILABLE (retryable).
  */
 export async function exchangeCode(q: AuthQuery, s: OAuthSettings): Promise<{ storeHash: string; accessToken: string; scopes: string[]; accountUuid: string | undefined }> {
-  const storeHash = CONTEXT.exec(q.context)![1]!;
+  const storeHash = storeHashOfContext(q.context)!;
   let res: Response;
   let text: string;
   try {
@@ -110,7 +109,7 @@ export async function exchangeCode(q: AuthQuery, s: OAuthSettings): Promise<{ st
     });
     text = await res.text();
   } catch (cause) {
-    throw new AppError('STORE_AUTH_UNAVAILABLE', 'the BigCommerce token endpoint did not answer', { retryable: true, cause, details: { storeHash } });
+    throw new AppError(ErrorCode.STORE_AUTH_UNAVAILABLE, 'the BigCommerce token endpoint did not answer', { retryable: true, cause, details: { storeHash } });
   }
   let body: unknown;
   try {
@@ -120,21 +119,21 @@ export async function exchangeCode(q: AuthQuery, s: OAuthSettings): Promise<{ st
   }
   const oauthError = (body as { error?: unknown } | undefined)?.error;
   if (res.status === 401 || oauthError === 'invalid_client') {
-    throw new AppError('STORE_AUTH_CLIENT_REJECTED', 'BigCommerce rejected our client id/secret: check BIGCOMMERCE_CLIENT_ID and BIGCOMMERCE_CLIENT_SECRET', {
+    throw new AppError(ErrorCode.STORE_AUTH_CLIENT_REJECTED, 'BigCommerce rejected our client id/secret: check BIGCOMMERCE_CLIENT_ID and BIGCOMMERCE_CLIENT_SECRET', {
       details: { storeHash, status: res.status },
     });
   }
   if (res.status >= 400 && res.status < 500) {
-    throw new AppError('STORE_AUTH_CODE_REJECTED', 'BigCommerce rejected the install code (expired, already used, or issued for another redirect URI)', {
+    throw new AppError(ErrorCode.STORE_AUTH_CODE_REJECTED, 'BigCommerce rejected the install code (expired, already used, or issued for another redirect URI)', {
       details: { storeHash, status: res.status, error: typeof oauthError === 'string' ? oauthError : undefined },
     });
   }
   const parsed = res.ok ? TokenResponseSchema.safeParse(body) : undefined;
   if (!parsed?.success) {
-    throw new AppError('STORE_AUTH_UNAVAILABLE', 'the BigCommerce token endpoint answered with an error or an unexpected body', { retryable: true, details: { storeHash, status: res.status } });
+    throw new AppError(ErrorCode.STORE_AUTH_UNAVAILABLE, 'the BigCommerce token endpoint answered with an error or an unexpected body', { retryable: true, details: { storeHash, status: res.status } });
   }
   if (parsed.data.context !== q.context) {
-    throw new AppError('STORE_AUTH_CONTEXT_MISMATCH', 'the token response is for another store than the install request', { details: { storeHash } });
+    throw new AppError(ErrorCode.STORE_AUTH_CONTEXT_MISMATCH, 'the token response is for another store than the install request', { details: { storeHash } });
   }
   const granted = parsed.data.scope ?? q.scope;
   return { storeHash, accessToken: parsed.data.access_token, scopes: granted.split(/\s+/).filter(Boolean), accountUuid: parsed.data.account_uuid ?? q.account_uuid };
@@ -146,7 +145,7 @@ export interface AppRoutesDeps {
   registry: StoreRegistry;
   directory: StoreDirectory;
   /** Registers the store's webhooks (the reconciler); awaited up to `registerBudgetMs`. */
-  registerWebhooks: (storeHash: string) => Promise<{ outcome: string; errors: { code: string; message: string }[] }>;
+  registerWebhooks: (storeHash: string) => Promise<{ outcome: string; errors: { code: ErrorCode; message: string }[] }>;
   /** The first full sync; kicked off, never awaited by the HTTP answer. */
   firstSync: (storeHash: string) => Promise<unknown>;
   clock: Clock;
@@ -163,6 +162,7 @@ function page(reply: FastifyReply, status: number, title: string, lines: string[
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 }
 
+// eslint-disable-next-line max-lines-per-function -- the four app callbacks registered together share the signed-payload check; each handler is short
 export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
   const { logger: log } = deps;
   const budgetMs = deps.registerBudgetMs ?? 10_000;
@@ -194,9 +194,9 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
       try {
         grant = await exchangeCode(q.data, deps.oauth);
       } catch (err) {
-        const e = err instanceof AppError ? err : new AppError('STORE_AUTH_UNAVAILABLE', 'token exchange failed', { cause: err });
-        const storeHash = CONTEXT.exec(q.data.context)?.[1];
-        if (e.code === 'STORE_AUTH_CODE_REJECTED') {
+        const e = err instanceof AppError ? err : new AppError(ErrorCode.STORE_AUTH_UNAVAILABLE, 'token exchange failed', { cause: err });
+        const storeHash = storeHashOfContext(q.data.context);
+        if (e.code === ErrorCode.STORE_AUTH_CODE_REJECTED) {
           log.warn({ storeHash, code: e.code, details: e.details }, 'install refused');
           return page(reply, 400, 'Install failed', ['The authorization code was not accepted (expired or already used). Please install the app again.']);
         }
@@ -213,7 +213,7 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
 
       // Webhooks are registered before answering (a few calls), within a budget; the reconcile
       // goes on in the background past it and Scheduler's reconcile retries anything that failed.
-      const registration = deps.registerWebhooks(storeHash).catch((err: unknown) => ({ outcome: 'failed', errors: [{ code: 'WEBHOOK_RECONCILE_FAILED', message: (err as Error).message }] }));
+      const registration = deps.registerWebhooks(storeHash).catch((err: unknown) => ({ outcome: 'failed', errors: [{ code: ErrorCode.WEBHOOK_RECONCILE_FAILED, message: (err as Error).message }] }));
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<undefined>((resolve) => {
         timer = setTimeout(() => resolve(undefined), budgetMs);

@@ -1,4 +1,4 @@
-import { isAppError } from '../errors.ts';
+import { isAppError, ErrorCode } from '../errors.ts';
 
 /**
  * Forgetting a store (deleting its token, dropping its work) is irreversible until the merchant
@@ -44,6 +44,6 @@ export async function probeStoreToken(client: { request(method: 'GET', pathAndQu
     await client.request('GET', TOKEN_PROBE_PATH);
     return 'valid';
   } catch (err) {
-    return isAppError(err, 'BC_UNAUTHORIZED') && err.details?.status === 401 ? 'revoked' : 'unknown';
+    return isAppError(err, ErrorCode.BC_UNAUTHORIZED) && err.details?.status === 401 ? 'revoked' : 'unknown';
   }
 }

@@ -1,7 +1,9 @@
 import { Timestamp, type Firestore } from '@google-cloud/firestore';
 import { COLLECTIONS } from '../firestore/collections.ts';
+import { timestampMillis } from '../firestore/timestamps.ts';
 import type { Logger } from '../logger.ts';
 import { parseRuleSet, type RuleSet } from '../rules/rule-set-schema.ts';
+import { isStaleUninstall } from './stale-uninstall.ts';
 import type { TokenCipher } from './token-cipher.ts';
 
 export type StoreStatus = 'active' | 'uninstalled';
@@ -71,16 +73,15 @@ export function createStoreDirectory(opts: StoreDirectoryOptions): StoreDirector
       // An uninstall event older than the latest install is stale (a reinstall came after it): the
       // ingest batch marks the store unconditionally and settleUninstall reverts it; until then the
       // store is treated as active so its work is not dropped.
-      const installedAtMs = d.installedAt instanceof Timestamp ? d.installedAt.toMillis() : undefined;
-      const staleUninstall =
-        typeof d.uninstallEventCreatedAt === 'number' && installedAtMs !== undefined && (d.uninstallEventCreatedAt + 1) * 1000 <= installedAtMs;
+      const installedAtMs = timestampMillis(d.installedAt);
+      const staleUninstall = isStaleUninstall(typeof d.uninstallEventCreatedAt === 'number' ? d.uninstallEventCreatedAt * 1000 : undefined, installedAtMs);
       return {
         storeHash,
         status: d.status === 'uninstalled' && !staleUninstall ? 'uninstalled' : 'active',
         accessToken,
         ruleSet,
         catalogTotal: typeof d.catalogTotal === 'number' ? d.catalogTotal : undefined,
-        lastEventAtMs: d.lastEventAt instanceof Timestamp ? d.lastEventAt.toMillis() : undefined,
+        lastEventAtMs: timestampMillis(d.lastEventAt),
       };
     },
 

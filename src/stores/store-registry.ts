@@ -1,8 +1,10 @@
 import { FieldValue, Timestamp, type DocumentData, type Firestore } from '@google-cloud/firestore';
 import { COLLECTIONS } from '../firestore/collections.ts';
-import { AppError } from '../errors.ts';
+import { timestampMillis } from '../firestore/timestamps.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 import type { PendingStore } from '../events/pending-store.ts';
 import type { Logger } from '../logger.ts';
+import { isStaleUninstall } from './stale-uninstall.ts';
 import type { StoreStatus } from './store-directory.ts';
 import type { TokenCipher } from './token-cipher.ts';
 import { decideUninstall, type KeepReason, type TokenProbe, type TokenState } from './confirm-uninstall.ts';
@@ -80,7 +82,7 @@ export interface StoreRegistry {
   recordReconcile(storeHash: string, r: { atMs: number; backfill?: { startedAtMs: number; gapAfter: 'closed' | 'advanced' | 'none' } | undefined }): Promise<void>;
 }
 
-const ms = (v: unknown): number | undefined => (v instanceof Timestamp ? v.toMillis() : undefined);
+const ms = timestampMillis;
 
 function lifecycleOf(storeHash: string, d: DocumentData): StoreLifecycle {
   return {
@@ -109,6 +111,7 @@ export interface StoreRegistryDeps {
   nowMs?: () => number;
 }
 
+// eslint-disable-next-line max-lines-per-function -- one short method per registry operation over the same collection; the shared rules live in stale-uninstall.ts and confirm-uninstall.ts
 export function createStoreRegistry(deps: StoreRegistryDeps): StoreRegistry {
   const stores = deps.db.collection(COLLECTIONS.stores);
   const refusals = deps.db.collection(COLLECTIONS.uninstallRefusals);
@@ -141,8 +144,8 @@ export function createStoreRegistry(deps: StoreRegistryDeps): StoreRegistry {
 
   return {
     async install(storeHash, grant, nowMs) {
-      if (!deps.cipher) throw new AppError('STORE_KEY_MISSING', 'TOKEN_ENCRYPTION_KEY is not set: access tokens cannot be stored encrypted');
-      if (!grant.accessToken) throw new AppError('STORE_TOKEN_MISSING', 'the token response carried no access token', { details: { storeHash } });
+      if (!deps.cipher) throw new AppError(ErrorCode.STORE_KEY_MISSING, 'TOKEN_ENCRYPTION_KEY is not set: access tokens cannot be stored encrypted');
+      if (!grant.accessToken) throw new AppError(ErrorCode.STORE_TOKEN_MISSING, 'the token response carried no access token', { details: { storeHash } });
       await stores.doc(storeHash).set(
         {
           storeHash,
@@ -166,10 +169,7 @@ export function createStoreRegistry(deps: StoreRegistryDeps): StoreRegistry {
     async uninstall(storeHash, opts) {
       const ref = stores.doc(storeHash);
       // iat has seconds precision: only a payload issued a full second before the install is stale.
-      const isStale = (d: DocumentData) => {
-        const installedAtMs = ms(d.installedAt);
-        return opts.issuedAtMs !== undefined && installedAtMs !== undefined && opts.issuedAtMs + 1000 <= installedAtMs;
-      };
+      const isStale = (d: DocumentData) => isStaleUninstall(opts.issuedAtMs, ms(d.installedAt));
       const before = (await ref.get()).data() ?? {};
       let outcome: UninstallOutcome;
       if (isStale(before)) {
@@ -204,12 +204,7 @@ export function createStoreRegistry(deps: StoreRegistryDeps): StoreRegistry {
 
     async settleUninstall(storeHash) {
       const ref = stores.doc(storeHash);
-      const isStaleEvent = (d: DocumentData) => {
-        const installedAtMs = ms(d.installedAt);
-        const eventS = typeof d.uninstallEventCreatedAt === 'number' ? d.uninstallEventCreatedAt : undefined;
-        // created_at has seconds precision: only an event a full second older than the install is stale.
-        return installedAtMs !== undefined && eventS !== undefined && (eventS + 1) * 1000 <= installedAtMs;
-      };
+      const isStaleEvent = (d: DocumentData) => isStaleUninstall(typeof d.uninstallEventCreatedAt === 'number' ? d.uninstallEventCreatedAt * 1000 : undefined, ms(d.installedAt));
       const before = (await ref.get()).data();
       // Asked only when there is something to forget: the probe is a BigCommerce call.
       let probed: { state: TokenState; token: string | undefined } | undefined;

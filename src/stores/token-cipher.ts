@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DEFAULT_KEY_ID, KEY_ID_PATTERN, type TokenKey } from '../config.ts';
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 
 export { DEFAULT_KEY_ID, type TokenKey };
 
@@ -45,7 +45,7 @@ interface Sealed {
 
 function parseSealed(sealed: string): Sealed {
   const parts = sealed.split(':');
-  const malformed = () => new AppError('STORE_TOKEN_MALFORMED', 'stored token has an unknown format');
+  const malformed = () => new AppError(ErrorCode.STORE_TOKEN_MALFORMED, 'stored token has an unknown format');
   let version: Sealed['version'];
   let keyId: string | undefined;
   let rest: string[];
@@ -76,12 +76,12 @@ function open(key: Buffer, s: Sealed, storeHash: string): string {
 export function createTokenCipher(keys: readonly TokenKey[] | Buffer): TokenCipher {
   const ring: readonly TokenKey[] = Buffer.isBuffer(keys) ? [{ id: DEFAULT_KEY_ID, key: keys }] : keys;
   const current = ring[0];
-  if (!current) throw new AppError('STORE_KEY_INVALID', 'the token keyring is empty');
+  if (!current) throw new AppError(ErrorCode.STORE_KEY_INVALID, 'the token keyring is empty');
   const byId = new Map<string, Buffer>();
   for (const k of ring) {
-    if (!KEY_ID_PATTERN.test(k.id)) throw new AppError('STORE_KEY_INVALID', 'token key ids are 1-32 characters of A-Z a-z 0-9 _ -', { details: { keyId: k.id } });
-    if (k.key.length !== 32) throw new AppError('STORE_KEY_INVALID', 'token encryption keys must be 32 bytes', { details: { keyId: k.id } });
-    if (byId.has(k.id)) throw new AppError('STORE_KEY_INVALID', 'token key ids must be unique', { details: { keyId: k.id } });
+    if (!KEY_ID_PATTERN.test(k.id)) throw new AppError(ErrorCode.STORE_KEY_INVALID, 'token key ids are 1-32 characters of A-Z a-z 0-9 _ -', { details: { keyId: k.id } });
+    if (k.key.length !== 32) throw new AppError(ErrorCode.STORE_KEY_INVALID, 'token encryption keys must be 32 bytes', { details: { keyId: k.id } });
+    if (byId.has(k.id)) throw new AppError(ErrorCode.STORE_KEY_INVALID, 'token key ids must be unique', { details: { keyId: k.id } });
     byId.set(k.id, k.key);
   }
 
@@ -103,7 +103,7 @@ export function createTokenCipher(keys: readonly TokenKey[] | Buffer): TokenCiph
         candidates.push(...byId.values());
       } else {
         const key = byId.get(s.keyId!);
-        if (!key) throw new AppError('STORE_TOKEN_KEY_UNKNOWN', 'stored token was sealed with a key the keyring does not hold', { details: { keyId: s.keyId } });
+        if (!key) throw new AppError(ErrorCode.STORE_TOKEN_KEY_UNKNOWN, 'stored token was sealed with a key the keyring does not hold', { details: { keyId: s.keyId } });
         candidates.push(key);
       }
       let cause: unknown;
@@ -114,7 +114,7 @@ export function createTokenCipher(keys: readonly TokenKey[] | Buffer): TokenCiph
           cause = err;
         }
       }
-      throw new AppError('STORE_TOKEN_UNREADABLE', 'stored token does not decrypt with the configured key', { cause, details: { keyId: s.keyId, version: s.version } });
+      throw new AppError(ErrorCode.STORE_TOKEN_UNREADABLE, 'stored token does not decrypt with the configured key', { cause, details: { keyId: s.keyId, version: s.version } });
     },
 
     needsRotation(sealed) {

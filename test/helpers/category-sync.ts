@@ -16,7 +16,7 @@ export { expectedManaged, managedOf };
  */
 export async function testCategorySync(
   db: Firestore,
-  opts: { apiUrl: string; store: { storeHash: string; accessToken: string }; settings?: Partial<CategorySyncSettings>; scheduler?: Partial<SchedulerSettings>; clock?: Clock; owner?: string },
+  opts: { apiUrl: string; store: { storeHash: string; accessToken: string }; settings?: Partial<CategorySyncSettings>; scheduler?: Partial<SchedulerSettings>; clock?: Clock; owner?: string; fetch?: typeof fetch },
 ) {
   const services = await testServices(
     db,
@@ -24,6 +24,7 @@ export async function testCategorySync(
     {
       defaultRuleSet: RULES,
       leaseOwner: opts.owner ?? 'test',
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
       ...(opts.clock ? { clock: opts.clock } : {}),
       settings: {
         categorySync: { windowMs: 0, maxWaitMs: 0, missingMaxAttempts: 3, missingRetryMs: 200, staleToleranceMs: 10_000, ...opts.settings },

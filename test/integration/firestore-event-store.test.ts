@@ -1,6 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { Timestamp } from '@google-cloud/firestore';
-import { createFirestoreEventStore, pendingDocId } from '../../src/events/firestore-event-store.ts';
+import { createFirestoreEventStore } from '../../src/events/firestore-event-store.ts';
+import { pendingDocId } from '../../src/firestore/document-ids.ts';
 import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { planEventWrites } from '../../src/events/plan-event-writes.ts';
 import type { BigCommerceEvent } from '../../src/bigcommerce/webhook-event.ts';

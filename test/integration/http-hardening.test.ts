@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RoutePlugin } from '../../src/app.ts';
+import type { RoutePlugin } from '../../src/http/route-plugin.ts';
 import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { testApp, PUSH_SA, SCHEDULER_SA } from '../helpers/app.ts';
 import { testFirestore } from '../helpers/firestore.ts';

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { COLLECTIONS } from '../../src/firestore/collections.ts';
-import { pendingDocId } from '../../src/events/firestore-event-store.ts';
+import { pendingDocId } from '../../src/firestore/document-ids.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 import { testApp, PUSH_SA, SCHEDULER_SA } from '../helpers/app.ts';
 import { productEvent, webhook, wrappedPush } from '../helpers/push.ts';

@@ -12,7 +12,9 @@ describe('loadConfig', () => {
       push: { auth: 'none', dedupeTtlHours: 72, maxBodyBytes: 1_048_576 },
       bigcommerce: { apiUrl: 'https://api.bigcommerce.com', singleStore: undefined },
       flush: { windowMs: 10_000, maxWaitMs: 60_000 },
-      webhooks: { scopes: ['store/product/*', 'store/sku/*', 'store/category/*', 'store/app/uninstalled', 'store/information/updated'] },
+      deadLetter: { subscription: undefined },
+      // Unset scopes mean bigcommerce/scopes.ts DEFAULT_WEBHOOK_SCOPES (applied by desiredWebhooks).
+      webhooks: { scopes: undefined },
     });
   });
 
@@ -29,8 +31,10 @@ describe('loadConfig', () => {
       BIGCOMMERCE_ACCESS_TOKEN: 'tok',
       WEBHOOK_SCOPES: 'store/product/*, store/app/uninstalled',
       TOKEN_ENCRYPTION_KEY: 'a'.repeat(64),
+      DEAD_LETTER_SUBSCRIPTION: 'bc-webhooks-dead-letter-pull',
     });
     expect(c.port).toBe(9000);
+    expect(c.deadLetter.subscription).toBe('bc-webhooks-dead-letter-pull');
     expect(c.push).toMatchObject({ auth: 'oidc', audience: 'https://svc', serviceAccount: 'push@p.iam.gserviceaccount.com', schedulerServiceAccount: 'push@p.iam.gserviceaccount.com', dedupeTtlHours: 1 });
     expect(c.emulators.firestore).toBe('127.0.0.1:8086');
     expect(c.bigcommerce.singleStore).toEqual({ storeHash: 'abc', accessToken: 'tok' });

@@ -11,6 +11,7 @@ import { testFirestore } from '../../helpers/firestore.ts';
 import { testApp } from '../../helpers/app.ts';
 import { webhookTaskRoutes } from '../../../src/webhooks/task-routes.ts';
 import { lifecycle, TEST_KEY } from './lifecycle-harness.ts';
+import { JumpClock } from '../../helpers/wait.ts';
 
 const PROJECT = 'demo-webhooks-reconcile';
 const { db, reset } = testFirestore(PROJECT);
@@ -19,10 +20,12 @@ const TOPIC = `bc-hooks-${Date.now()}`;
 const DEST = `projects/${PROJECT}/topics/${TOPIC}`;
 const SCOPES = ['store/app/uninstalled', 'store/category/*', 'store/information/updated', 'store/product/*', 'store/sku/*'];
 let sandbox: Sandbox;
+/** The sandbox's clock: jumped a second ahead where a test needs product changes in a later second. */
+const sandboxClock = new JumpClock();
 
 beforeAll(async () => {
   await pubsub.createTopic(TOPIC);
-  sandbox = await startSandbox({ pubsub: { projectId: PROJECT } });
+  sandbox = await startSandbox({ pubsub: { projectId: PROJECT }, clock: sandboxClock });
 });
 afterAll(async () => {
   await sandbox.close();
@@ -73,8 +76,8 @@ describe('reconcile against the sandbox', () => {
     const { hash, store, reconciler, registry, pending, scheduler, close } = await installedStore({ products: 40 });
     await reconciler.reconcileStore(hash);
     // The service saw events until now; then BigCommerce deactivates the hooks (an outage).
-    await db.collection(COLLECTIONS.stores).doc(hash).update({ lastEventAt: Timestamp.fromMillis(Date.now()) });
-    await new Promise((r) => setTimeout(r, 1_100)); // date_modified has seconds precision
+    await db.collection(COLLECTIONS.stores).doc(hash).update({ lastEventAt: Timestamp.fromMillis(sandboxClock.now()) });
+    sandboxClock.jump(1_100); // date_modified has seconds precision: later changes land in a later second
     store.deactivateHooks();
     const changed = [3, 5, 8, 13, 21, 34];
     const before = store.publishedEvents().length;
@@ -101,8 +104,8 @@ describe('reconcile against the sandbox', () => {
   it('keeps the gap open while a re-activation fails (publisher permission), heals it once the permission is back', async () => {
     const { hash, store, reconciler, registry, pending } = await installedStore({ products: 10 });
     await reconciler.reconcileStore(hash);
-    await db.collection(COLLECTIONS.stores).doc(hash).update({ lastEventAt: Timestamp.fromMillis(Date.now()) });
-    await new Promise((r) => setTimeout(r, 1_100));
+    await db.collection(COLLECTIONS.stores).doc(hash).update({ lastEventAt: Timestamp.fromMillis(sandboxClock.now()) });
+    sandboxClock.jump(1_100);
     store.deactivateHooks();
     store.setTopicsWithoutPermission([DEST]);
     store.updateProduct(7, { price: 777.77 });
@@ -130,8 +133,8 @@ describe('reconcile against the sandbox', () => {
   it('re-creates deleted hooks on a store it had set up, and backfills that gap too', async () => {
     const { hash, store, reconciler, pending } = await installedStore({ products: 10 });
     await reconciler.reconcileStore(hash);
-    await db.collection(COLLECTIONS.stores).doc(hash).update({ lastEventAt: Timestamp.fromMillis(Date.now()) });
-    await new Promise((r) => setTimeout(r, 1_100));
+    await db.collection(COLLECTIONS.stores).doc(hash).update({ lastEventAt: Timestamp.fromMillis(sandboxClock.now()) });
+    sandboxClock.jump(1_100);
     const api = { graphql: (query: string) => fetch(`${sandbox.url}/stores/${hash}/graphql`, { method: 'POST', headers: { 'x-auth-token': `tok-${hash}`, 'content-type': 'application/json' }, body: JSON.stringify({ query }) }) };
     const productHook = store.hooks().find((h) => h.scope === 'store/product/*')!;
     await api.graphql(`mutation { webhook { deleteWebhook(input: { id: "bc/store/webhook/${productHook.id}" }) { deletedWebhookId } } }`);

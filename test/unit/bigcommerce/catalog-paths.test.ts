@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../../src/errors.ts';
+import { isAppError, type ErrorCode } from '../../../src/errors.ts';
 import {
   bcDate,
   keysetProductsPath,
@@ -42,7 +42,7 @@ describe('catalog paths (literal `:` and `,`, like BigCommerce docs)', () => {
     expect(unassignCategoriesPrefix(7) + '1,2').toBe(unassignCategoriesPath(7, [1, 2]));
   });
 
-  const bad: { name: string; call: () => unknown; code: string }[] = [
+  const bad: { name: string; call: () => unknown; code: ErrorCode }[] = [
     { name: 'no ids', call: () => productsByIdsPath([]), code: 'BC_INVALID_ID' },
     { name: '251 ids', call: () => productsByIdsPath(Array.from({ length: 251 }, (_, i) => i + 1)), code: 'BC_INVALID_ID' },
     { name: 'zero id', call: () => productsByIdsPath([0]), code: 'BC_INVALID_ID' },

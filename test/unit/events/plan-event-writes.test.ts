@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markerId, planEventWrites, scopeMatches } from '../../../src/events/plan-event-writes.ts';
+import { markerId, planEventWrites } from '../../../src/events/plan-event-writes.ts';
 import type { BigCommerceEvent } from '../../../src/bigcommerce/webhook-event.ts';
 
 const ctx = { storeHash: 's1', hash: 'h1', messageId: 'm1', publishTime: 'p', nowMs: 1_000_000, dedupeTtlMs: 72 * 3_600_000 };
@@ -13,16 +13,6 @@ describe('markerId', () => {
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{64}$/);
   });
   it('is stable', () => expect(markerId('a', 's', 'h')).toBe(markerId('a', 's', 'h')));
-});
-
-describe('scopeMatches', () => {
-  it.each([
-    ['store/product/*', 'store/product/updated', true],
-    ['store/product/*', 'store/product/inventory/order/updated', true],
-    ['store/product/*', 'store/productx', false],
-    ['store/app/uninstalled', 'store/app/uninstalled', true],
-    ['store/app/uninstalled', 'store/app/uninstalledx', false],
-  ])('%s ~ %s = %s', (p, s, r) => expect(scopeMatches(p, s)).toBe(r));
 });
 
 describe('planEventWrites', () => {
