@@ -2,14 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
-import { isAppError } from '../errors.ts';
-import { executeGraphQL } from './execute-graphql.ts';
-import { GraphQLSyntaxError, parseGraphQL } from './parse-graphql.ts';
 import { listProducts, paginate, parseIntList, parseListQuery, parsePageLimit, parseProjection, projectProduct, type RawQuery } from './product-query.ts';
 import { ProductBatchItemSchema, issuesToErrors } from './product-write.ts';
 import type { RateDecision } from './rate-window.ts';
 import type { SandboxStoreState } from './sandbox-store.ts';
-import { webhookRoots } from './webhook-graphql.ts';
+import { executeWebhookGraphQL } from './webhook-graphql.ts';
 
 /**
  * The BigCommerce-facing HTTP API of every store: `/stores/{hash}/v3/...` (catalog, category
@@ -276,20 +273,8 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
     if (typeof body.query !== 'string' || body.query.trim() === '') return reply.code(400).send({ errors: [{ message: 'Must provide query string.' }] });
     const variables = typeof body.variables === 'object' && body.variables !== null ? (body.variables as Record<string, unknown>) : undefined;
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
-    let doc;
-    try {
-      doc = parseGraphQL(body.query);
-    } catch (e) {
-      if (e instanceof GraphQLSyntaxError) return { data: null, errors: [{ message: e.message }] };
-      throw e;
-    }
-    try {
-      return await executeGraphQL(doc, webhookRoots(store, clientId), { variables, operationName });
-    } catch (e) {
-      // Anything unexpected (e.g. the Pub/Sub emulator unreachable during a topic check) is an
-      // internal GraphQL error: BigCommerce says "retry later" for those.
-      req.log.warn({ err: e }, 'sandbox graphql internal error');
-      return { data: null, errors: [{ message: isAppError(e) ? e.message : 'Internal error, please retry later.' }] };
-    }
+    // graphql-js answers syntax and validation errors as `{ errors }` (HTTP 200, as the sandbox has
+    // always done: the HTTP status of a rejected document is [U]).
+    return executeWebhookGraphQL(store, clientId, { query: body.query, variables, operationName }, req.log);
   });
 }

@@ -133,7 +133,8 @@ describe('reconcile against the sandbox', () => {
     await new Promise((r) => setTimeout(r, 1_100));
     const api = { graphql: (query: string) => fetch(`${sandbox.url}/stores/${hash}/graphql`, { method: 'POST', headers: { 'x-auth-token': `tok-${hash}`, 'content-type': 'application/json' }, body: JSON.stringify({ query }) }) };
     const productHook = store.hooks().find((h) => h.scope === 'store/product/*')!;
-    await api.graphql(`mutation { webhook { deleteWebhook(input: { id: "bc/store/webhook/${productHook.id}" }) { deletedWebhookId } } }`);
+    const deleted = await api.graphql(`mutation { webhook { deleteWebhook(id: "bc/store/webhook/${productHook.id}") { id } } }`);
+    expect(await deleted.json()).toEqual({ data: { webhook: { deleteWebhook: { id: `bc/store/webhook/${productHook.id}` } } } });
     store.updateProduct(2, { price: 1234 });
     const r = await reconciler.reconcileStore(hash);
     expect(r).toMatchObject({ created: ['store/product/*'], reactivated: [] });
