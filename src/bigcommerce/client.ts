@@ -95,7 +95,7 @@ export interface BigCommerceClient {
   listProducts(opts: ListProductsOptions): Promise<{ products: Product[]; pagination: Pagination }>;
   /** undefined on 404 (note: an unknown store hash also answers 404). */
   getProduct(id: number, opts?: IncludeOptions): Promise<Product | undefined>;
-  /** `limit=1&include_fields=id` -> meta.pagination.total. */
+  /** `limit=1&include_fields=date_modified` -> meta.pagination.total (`id` is not in the include_fields enum; it is returned anyway). */
   countProducts(): Promise<number>;
   /** PUT category-assignments (creates; idempotent). The caller chunks. No request for no pairs. */
   assignCategories(pairs: CategoryAssignment[]): Promise<void>;
@@ -302,7 +302,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
     },
 
     async countProducts() {
-      const res = await request<unknown>('GET', '/v3/catalog/products?limit=1&include_fields=id');
+      const res = await request<unknown>('GET', '/v3/catalog/products?limit=1&include_fields=date_modified');
       return parseBody(ProductListResponseSchema, res.body, '/v3/catalog/products').meta.pagination.total;
     },
 

@@ -87,6 +87,8 @@ export class SandboxStoreState implements SandboxStore {
   readonly maxUrlLength: number;
   readonly limitOver250: 'reject' | 'cap';
   readonly maxAssignmentsPerPut: number;
+  readonly assignmentsOverLimitStatus: 413 | 422;
+  readonly assignmentFilterJoin: 'and' | 'or';
   readonly categoriesIn: 'any' | 'all';
   readonly categoryIds: Set<number> | undefined;
   consistencyDelayMs: number;
@@ -116,6 +118,8 @@ export class SandboxStoreState implements SandboxStore {
     this.maxUrlLength = opts.maxUrlLength ?? 2048;
     this.limitOver250 = opts.limitOver250 ?? 'reject';
     this.maxAssignmentsPerPut = opts.maxAssignmentsPerPut ?? 1000;
+    this.assignmentsOverLimitStatus = opts.assignmentsOverLimitStatus ?? 413;
+    this.assignmentFilterJoin = opts.assignmentFilterJoin ?? 'and';
     this.categoriesIn = opts.categoriesIn ?? 'any';
     this.categoryIds = opts.categoryIds ? new Set(opts.categoryIds) : undefined;
     this.consistencyDelayMs = opts.consistencyDelayMs ?? 0;
@@ -273,6 +277,12 @@ export class SandboxStoreState implements SandboxStore {
 
   categoryExists(id: number): boolean {
     return id > 0 && (this.categoryIds === undefined || this.categoryIds.has(id));
+  }
+
+  /** Ids a category listing shows: the configured ones, else every id some product is in (any positive id "exists" then). */
+  listableCategoryIds(): number[] {
+    const ids = this.categoryIds ?? new Set(this.products().flatMap((p) => p.categories));
+    return [...ids].sort((a, b) => a - b);
   }
 
   // ---------------------------------------------------------------- events

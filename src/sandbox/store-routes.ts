@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
-import { listProducts, paginate, parseIntList, parseListQuery, parsePageLimit, parseProjection, projectProduct, type RawQuery } from './product-query.ts';
+import { includeFieldsErrors, listProducts, paginate, parseIntList, parseListQuery, parsePageLimit, parseProjection, projectProduct, type RawQuery } from './product-query.ts';
 import { ProductBatchItemSchema, issuesToErrors } from './product-write.ts';
 import type { RateDecision } from './rate-window.ts';
 import type { SandboxStoreState } from './sandbox-store.ts';
@@ -55,6 +55,14 @@ function setRateHeaders(reply: FastifyReply, d: RateDecision, limited: boolean):
   reply.header('X-Rate-Limit-Requests-Quota', String(d.quota));
   reply.header('X-Rate-Limit-Requests-Left', String(limited ? 0 : d.left));
   if (limited) reply.header('X-Retry-After', String(d.retryAfterSeconds));
+}
+
+/** Whether an assignment (product, category) matches the GET/DELETE filters under the configured join [U]. */
+function assignmentFilter(join: 'and' | 'or', products: Set<number> | undefined, categories: Set<number> | undefined): (productId: number, categoryId: number) => boolean {
+  const byProduct = (p: number) => products?.has(p);
+  const byCategory = (c: number) => categories?.has(c);
+  if (join === 'or' && products && categories) return (p, c) => byProduct(p) === true || byCategory(c) === true;
+  return (p, c) => (products ? byProduct(p) === true : true) && (categories ? byCategory(c) === true : true);
 }
 
 export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<string, SandboxStoreState>; clock: Clock }): void {
@@ -135,6 +143,8 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
 
   route('GET', '/v3/catalog/products/:id', ({ store, req, query, reply }) => {
     const { id } = req.params as { id: string };
+    const badFields = includeFieldsErrors(query);
+    if (Object.keys(badFields).length > 0) return reply.code(422).send(bcError(422, 'The filter parameters are invalid.', badFields));
     const product = /^\d+$/.test(id) ? store.visibleProduct(Number(id)) : undefined;
     if (!product) return reply.code(404).send(bcError(404, PRODUCT_NOT_FOUND_TITLE));
     return { data: projectProduct(product, parseProjection(query)), meta: {} };
@@ -190,12 +200,44 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
     if (Object.keys(errors).length > 0) return reply.code(422).send(bcError(422, 'The filter parameters are invalid.', errors));
     const pl = parsePageLimit(query, store.limitOver250);
     if (!pl.ok) return reply.code(pl.status).send(bcError(pl.status, pl.title, pl.errors));
+    const matches = assignmentFilter(store.assignmentFilterJoin, products, categories);
     const pairs = store
       .visibleProducts()
-      .filter((p) => !products || products.has(p.id))
       .sort((a, b) => a.id - b.id)
-      .flatMap((p) => p.categories.filter((c) => !categories || categories.has(c)).map((c) => ({ product_id: p.id, category_id: c })));
+      .flatMap((p) => p.categories.filter((c) => matches(p.id, c)).map((c) => ({ product_id: p.id, category_id: c })));
     const { data, pagination } = paginate(pairs, pl.value.page, pl.value.limit);
+    return { data, meta: { pagination } };
+  });
+
+  // ------------------------------------------------------------------ category tree (read)
+
+  route('GET', '/v3/catalog/trees/categories', ({ store, query, reply }) => {
+    const errors: Record<string, string> = {};
+    const wanted = parseIdFilter(query, 'category_id:in', errors);
+    if (Object.keys(errors).length > 0) return reply.code(422).send(bcError(422, 'The filter parameters are invalid.', errors));
+    const pl = parsePageLimit(query, store.limitOver250);
+    if (!pl.ok) return reply.code(pl.status).send(bcError(pl.status, pl.title, pl.errors));
+    const ids = wanted ? [...wanted].filter((id) => store.categoryExists(id)).sort((a, b) => a - b) : store.listableCategoryIds();
+    const categories = ids.map((id) => ({
+      category_id: id,
+      category_uuid: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
+      parent_id: 0,
+      tree_id: 1,
+      name: `Category ${id}`,
+      description: '',
+      views: 0,
+      sort_order: 0,
+      page_title: '',
+      meta_keywords: [],
+      meta_description: '',
+      layout_file: 'category.html',
+      image_url: '',
+      is_visible: true,
+      search_keywords: '',
+      default_product_sort: 'use_store_settings',
+      url: { path: `/category-${id}/`, is_customized: false },
+    }));
+    const { data, pagination } = paginate(categories, pl.value.page, pl.value.limit);
     return { data, meta: { pagination } };
   });
 
@@ -208,7 +250,8 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
       const body = req.body;
       if (!Array.isArray(body)) return reply.code(422).send(bcError(422, 'The request body must be an array of assignments.', { '(body)': 'expected an array' }));
       if (body.length > store.maxAssignmentsPerPut) {
-        return reply.code(413).send(bcError(413, `The request payload is too large. The maximum items allowed in the array is ${store.maxAssignmentsPerPut}.`));
+        const status = store.assignmentsOverLimitStatus;
+        return reply.code(status).send(bcError(status, `The request payload is too large. The maximum items allowed in the array is ${store.maxAssignmentsPerPut}.`));
       }
       if (body.length === 0) return reply.code(422).send(bcError(422, 'The request body must contain at least one assignment.', { '(body)': 'empty array' }));
       const errors: Record<string, string> = {};
@@ -251,9 +294,9 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
       }
       let removed = 0;
       const patches: { id: number; patch: { categories: number[] } }[] = [];
+      const matches = assignmentFilter(store.assignmentFilterJoin, products, categories);
       for (const p of store.products()) {
-        if (products && !products.has(p.id)) continue;
-        const keep = p.categories.filter((c) => categories && !categories.has(c));
+        const keep = p.categories.filter((c) => !matches(p.id, c));
         if (keep.length !== p.categories.length) {
           removed += p.categories.length - keep.length;
           patches.push({ id: p.id, patch: { categories: keep } });

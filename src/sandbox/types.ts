@@ -106,8 +106,15 @@ export interface StoreOptions {
   maxUrlLength?: number;
   /** [U] What `limit` > 250 does: 413 (default) or silently capped to 250. */
   limitOver250?: 'reject' | 'cap';
-  /** [U] Max items per PUT category-assignments (default 1000); more gets 413. */
+  /** [U] Max items per PUT category-assignments (default 1000); more gets `assignmentsOverLimitStatus`. */
   maxAssignmentsPerPut?: number;
+  /** [U] The status of a PUT category-assignments over the limit: 413 (default, as batch products) or a size-related 422. */
+  assignmentsOverLimitStatus?: 413 | 422;
+  /**
+   * [U] How GET/DELETE category-assignments combine `product_id:in` and `category_id:in`: 'and'
+   * (default: pairs matching both) or 'or' (pairs matching either: a DELETE then empties whole categories).
+   */
+  assignmentFilterJoin?: 'and' | 'or';
   /** [U] `categories:in` semantics: any listed category (SQL IN, default) or all of them (2024 docs wording). */
   categoriesIn?: 'any' | 'all';
   /** When set, only these category ids exist: others are rejected with 422. Default: any positive id. */

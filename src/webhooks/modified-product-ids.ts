@@ -9,12 +9,13 @@ export function bcDate(msSinceEpoch: number): string {
 }
 
 /**
- * One page of products modified at or after `sinceMs` with an id above `afterId`, ids only. Keyset
+ * One page of products modified at or after `sinceMs` with an id above `afterId`: ids (and
+ * date_modified, as `id` alone is not in the include_fields enum; it is always returned). Keyset
  * pagination (`id:greater` + `sort=id`) rather than `page=N`: products deleted while we page would
  * shift later pages and make page-based paging skip products.
  */
 export function modifiedSincePath(sinceMs: number, afterId: number, limit = MAX_PAGE_SIZE): string {
-  return `/v3/catalog/products?date_modified:min=${encodeURIComponent(bcDate(sinceMs))}&id:greater=${afterId}&sort=id&direction=asc&limit=${limit}&include_fields=id`;
+  return `/v3/catalog/products?date_modified:min=${encodeURIComponent(bcDate(sinceMs))}&id:greater=${afterId}&sort=id&direction=asc&limit=${limit}&include_fields=date_modified`;
 }
 
 /** Ids of every product modified since `sinceMs` (`date_modified:min`), ascending. */

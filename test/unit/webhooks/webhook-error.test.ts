@@ -36,7 +36,7 @@ describe('backfill listing path', () => {
   });
   it('keyset pagination by id with the literal filter names', () => {
     expect(modifiedSincePath(Date.UTC(2025, 0, 2, 3, 4, 5), 250)).toBe(
-      '/v3/catalog/products?date_modified:min=2025-01-02T03%3A04%3A05%2B00%3A00&id:greater=250&sort=id&direction=asc&limit=250&include_fields=id',
+      '/v3/catalog/products?date_modified:min=2025-01-02T03%3A04%3A05%2B00%3A00&id:greater=250&sort=id&direction=asc&limit=250&include_fields=date_modified',
     );
   });
 });
