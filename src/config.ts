@@ -73,7 +73,7 @@ const EnvSchema = z
     BIGCOMMERCE_ACCESS_TOKEN: optionalString,
     BIGCOMMERCE_CLIENT_ID: optionalString,
     BIGCOMMERCE_CLIENT_SECRET: optionalString,
-    /** Public base URL of this service (OAuth redirect_uri = APP_URL + /auth). */
+    /** Public base URL of this service (OAuth redirect_uri = APP_URL + /auth); required with BIGCOMMERCE_CLIENT_ID. */
     APP_URL: optionalString,
     /** 32-byte key (base64 or 64 hex chars) that encrypts stored access tokens. */
     TOKEN_ENCRYPTION_KEY: optionalString,
@@ -107,6 +107,17 @@ const EnvSchema = z
       if (!env.PUSH_SERVICE_ACCOUNT) {
         ctx.addIssue({ code: 'custom', path: ['PUSH_SERVICE_ACCOUNT'], message: `PUSH_SERVICE_ACCOUNT is required when PUSH_AUTH=${env.PUSH_AUTH} (the push subscription's service account)` });
       }
+    }
+    if (env.BIGCOMMERCE_CLIENT_ID && !env.APP_URL) {
+      // The token exchange must send redirect_uri = the app's registered auth callback, or BigCommerce refuses every install.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['APP_URL'],
+        message: 'APP_URL is required when BIGCOMMERCE_CLIENT_ID is set: the public base URL of this service, whose /auth is the auth callback registered for the app (sent as the OAuth redirect_uri)',
+      });
+    }
+    if (env.APP_URL && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(env.APP_URL)) {
+      ctx.addIssue({ code: 'custom', path: ['APP_URL'], message: 'APP_URL must be an absolute http(s) URL without query or fragment, e.g. https://app.example.com' });
     }
     if (Boolean(env.BIGCOMMERCE_STORE_HASH) !== Boolean(env.BIGCOMMERCE_ACCESS_TOKEN)) {
       ctx.addIssue({ code: 'custom', path: ['BIGCOMMERCE_ACCESS_TOKEN'], message: 'BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN go together (single-store mode)' });

@@ -116,7 +116,8 @@ async function main(): Promise<void> {
     : undefined;
   if (!reconciler) logger.warn('WEBHOOK_TOPIC is not set: webhook reconcile and install-time webhook registration are off');
   const { clientId, clientSecret } = config.bigcommerce;
-  const oauth = clientId && clientSecret && cipher ? { clientId, clientSecret, loginUrl: config.bigcommerce.loginUrl, redirectUri: config.bigcommerce.appUrl ? `${config.bigcommerce.appUrl}/auth` : undefined } : undefined;
+  const { appUrl } = config.bigcommerce; // required by loadConfig whenever clientId is set
+  const oauth = clientId && clientSecret && cipher && appUrl ? { clientId, clientSecret, loginUrl: config.bigcommerce.loginUrl, redirectUri: `${appUrl}/auth` } : undefined;
   const lifecyclePlugins = [
     appRoutes({
       oauth,

@@ -35,7 +35,7 @@ export class SandboxImpl implements Sandbox {
     this.clientId = opts.clientId ?? DEFAULT_CLIENT_ID;
     this.clientSecret = opts.clientSecret ?? DEFAULT_CLIENT_SECRET;
     this.clock = opts.clock ?? systemClock;
-    this.grants = new InstallGrants(this.clientId, this.clientSecret);
+    this.grants = new InstallGrants(this.clientId, this.clientSecret, opts.authCallbackUrl);
     this.publisher = new EventPublisher({
       projectId: opts.pubsub?.projectId ?? process.env.GOOGLE_CLOUD_PROJECT ?? process.env.PUBSUB_PROJECT_ID ?? 'demo-sandbox',
       apiEndpoint: opts.pubsub?.apiEndpoint,

@@ -225,6 +225,8 @@ export interface SandboxOptions {
   /** The app's OAuth credentials (for /oauth2/token and signed payloads). */
   clientId?: string;
   clientSecret?: string;
+  /** The app's registered Auth Callback URL: token exchanges must send it as redirect_uri (an install's own `redirectUri` overrides it). */
+  authCallbackUrl?: string;
   logger?: Logger | undefined;
   /** Time source for rate windows, consistency delays and dates (default: system clock). */
   clock?: Clock;

@@ -15,6 +15,7 @@ import { createFirestorePendingStore } from '../../src/events/firestore-pending-
 import { RULES_JSON, expectedManaged, managedOf } from '../../scripts/lib/storm.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 import { startService, type ServiceProcess } from '../helpers/service.ts';
+import { freePort } from '../../scripts/lib/emulators.ts';
 
 const PROJECT = 'demo-e2e-lifecycle';
 const { db, reset } = testFirestore(PROJECT);
@@ -51,7 +52,11 @@ const change = (s: SandboxStore, ids: number[]) =>
 
 beforeAll(async () => {
   await reset();
-  sandbox = await startSandbox({ pubsub: { projectId: PROJECT, apiEndpoint: inject('pubsubHost') } });
+  // The app's auth callback is registered with (sandbox) BigCommerce before the service starts, as in
+  // the developer portal: the token exchange must send exactly it as redirect_uri.
+  const port = await freePort();
+  const appUrl = `http://127.0.0.1:${port}`;
+  sandbox = await startSandbox({ pubsub: { projectId: PROJECT, apiEndpoint: inject('pubsubHost') }, authCallbackUrl: `${appUrl}/auth` });
   const [topic] = await pubsub.createTopic(TOPIC);
   storeA = sandbox.createStore({ hash: A, accessToken: `initial-${A}`, seed: 1 });
   storeA.seedProducts(300, { seed: 1 });
@@ -72,11 +77,12 @@ beforeAll(async () => {
     BIGCOMMERCE_CLIENT_ID: sandbox.clientId,
     BIGCOMMERCE_CLIENT_SECRET: sandbox.clientSecret,
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    APP_URL: appUrl,
     WEBHOOK_TOPIC: TOPIC,
     CATEGORY_RULES_FILE: rulesFile,
     DEBOUNCE_WINDOW_SECONDS: '1',
     DEBOUNCE_MAX_WAIT_SECONDS: '5',
-  });
+  }, { port });
   // No retry policy on the emulator (it loses deliveries after an endpoint outage when one is set).
   await topic.createSubscription(`${TOPIC}-push`, { pushConfig: { pushEndpoint: `${service.url}/pubsub/push` }, ackDeadlineSeconds: 30 });
 });

@@ -58,6 +58,7 @@ describe('loadConfig', () => {
     [{ DEBOUNCE_WINDOW_SECONDS: '30', DEBOUNCE_MAX_WAIT_SECONDS: '10' }, ['DEBOUNCE_MAX_WAIT_SECONDS']],
     [{ TOKEN_ENCRYPTION_KEY: 'short' }, ['TOKEN_ENCRYPTION_KEY']],
     [{ BIGCOMMERCE_API_URL: 'not a url' }, ['BIGCOMMERCE_API_URL']],
+    [{ BIGCOMMERCE_CLIENT_ID: 'cid', APP_URL: 'app.example.com/auth' }, ['APP_URL must be an absolute http(s) URL']],
   ])('refuses %j', (env, keys) => {
     expect(() => loadConfig({ ...minimal, ...env })).toThrow(ConfigError);
     try {
@@ -65,6 +66,21 @@ describe('loadConfig', () => {
     } catch (e) {
       for (const k of keys) expect((e as ConfigError).message).toContain(k);
     }
+  });
+
+  it('with a client id (the app install flow), APP_URL is required: one clear problem naming it', () => {
+    let err: unknown;
+    try {
+      loadConfig({ ...minimal, BIGCOMMERCE_CLIENT_ID: 'cid', BIGCOMMERCE_CLIENT_SECRET: 'secret' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      'APP_URL is required when BIGCOMMERCE_CLIENT_ID is set: the public base URL of this service, whose /auth is the auth callback registered for the app (sent as the OAuth redirect_uri)',
+    ]);
+    expect(loadConfig({ ...minimal, BIGCOMMERCE_CLIENT_ID: 'cid', APP_URL: 'https://app.example.com/' }).bigcommerce.appUrl).toBe('https://app.example.com');
+    expect(loadConfig(minimal).bigcommerce.appUrl).toBeUndefined();
   });
 
   it('defaults to oidc, so an unconfigured deployment refuses unauthenticated pushes', () => {

@@ -16,10 +16,12 @@ const { db, reset } = testFirestore(PROJECT);
 const pubsub = new PubSub({ projectId: PROJECT, apiEndpoint: inject('pubsubHost') });
 const TOPIC = `bc-app-${Date.now()}`;
 let sandbox: Sandbox;
+/** The auth callback registered for the app on the (sandbox) BigCommerce side. */
+const AUTH_CALLBACK = 'https://app.example/auth';
 
 beforeAll(async () => {
   await pubsub.createTopic(TOPIC);
-  sandbox = await startSandbox({ pubsub: { projectId: PROJECT } });
+  sandbox = await startSandbox({ pubsub: { projectId: PROJECT }, authCallbackUrl: AUTH_CALLBACK });
 });
 afterAll(async () => {
   await sandbox.close();
@@ -33,7 +35,7 @@ beforeEach(async () => {
 async function app(o: { oauth?: Partial<OAuthSettings> | null } = {}) {
   const lc = lifecycle(db, { apiUrl: sandbox.url, projectId: PROJECT, topic: TOPIC, ownClientId: sandbox.clientId });
   const firstSyncs: string[] = [];
-  const oauth = o.oauth === null ? undefined : { clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, loginUrl: sandbox.url, redirectUri: undefined, ...o.oauth };
+  const oauth = o.oauth === null ? undefined : { clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, loginUrl: sandbox.url, redirectUri: AUTH_CALLBACK, ...o.oauth };
   const plugin = appRoutes({
     oauth,
     registry: lc.registry,
@@ -103,6 +105,8 @@ describe('GET /auth', () => {
   it.each([
     ['a wrong client secret (our misconfiguration)', { clientSecret: 'wrong' }, 502],
     ['an unreachable token endpoint', { loginUrl: 'http://127.0.0.1:9', timeoutMs: 2_000 }, 502],
+    // APP_URL that does not match the callback registered with BigCommerce: refused as BigCommerce refuses it.
+    ['a redirect_uri other than the registered auth callback', { redirectUri: 'https://other.example/auth' }, 400],
   ])('%s -> %s, nothing stored', async (_l, oauth, status) => {
     const { server, firstSyncs } = await app({ oauth });
     const { hash, store } = newStore();

@@ -248,6 +248,7 @@ describe('npm run cli -- webhooks list|sync', () => {
       FIRESTORE_EMULATOR_HOST: inject('firestoreHost'),
       BIGCOMMERCE_API_URL: sandbox.url,
       BIGCOMMERCE_CLIENT_ID: sandbox.clientId,
+      APP_URL: 'https://app.example',
       TOKEN_ENCRYPTION_KEY: TEST_KEY.toString('hex'),
       WEBHOOK_TOPIC: TOPIC,
     };
