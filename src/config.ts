@@ -81,6 +81,8 @@ const EnvSchema = z
     BC_FETCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
     /** Keep this many requests of the store's shared quota for other apps. */
     BC_RATE_LIMIT_RESERVE: z.coerce.number().int().min(0).default(5),
+    /** Pairs per category-assignment PUT; no limit is documented, so conservative (halved on 413 / size 422). */
+    BC_CATEGORY_ASSIGN_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
 
     // Flush
     DEBOUNCE_WINDOW_SECONDS: seconds(10),
@@ -168,6 +170,7 @@ export interface Config {
     requestBudgetMs: number;
     fetchConcurrency: number;
     rateLimitReserve: number;
+    categoryAssignBatchSize: number;
   };
   flush: {
     windowMs: number;
@@ -236,6 +239,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestBudgetMs: e.BC_REQUEST_BUDGET_MS,
       fetchConcurrency: e.BC_FETCH_CONCURRENCY,
       rateLimitReserve: e.BC_RATE_LIMIT_RESERVE,
+      categoryAssignBatchSize: e.BC_CATEGORY_ASSIGN_BATCH_SIZE,
     },
     flush: {
       windowMs: e.DEBOUNCE_WINDOW_SECONDS * 1000,

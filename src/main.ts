@@ -90,6 +90,7 @@ async function main(): Promise<void> {
       staleToleranceMs: config.flush.staleToleranceMs,
       fetchConcurrency: config.bigcommerce.fetchConcurrency,
       maxUrlLength: 2047,
+      assignBatchSize: config.bigcommerce.categoryAssignBatchSize,
     },
   });
   const scheduler = createFlushScheduler({

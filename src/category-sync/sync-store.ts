@@ -26,6 +26,8 @@ export interface FlushSettings {
   fetchConcurrency: number;
   /** Strictly under 2,048 characters by default (the seed's limit). */
   maxUrlLength: number;
+  /** Pairs per category-assignment PUT (BC_CATEGORY_ASSIGN_BATCH_SIZE); applyCategoryPlan's default when unset. */
+  assignBatchSize?: number;
 }
 
 export interface FlushDeps {
@@ -170,7 +172,7 @@ export function createFlusher(deps: FlushDeps) {
       const current = products.filter((p) => !stale.has(p.id));
       if (stale.size > 0) log.info({ productIds: [...stale] }, 'product read stale');
       const changes = planCategoryChanges(current as ProductState[], store.ruleSet, deps.clock.now());
-      const writes = await applyCategoryPlan(changes, { assign: (pairs) => client.assignCategories(pairs), unassign: (c, p) => client.unassignCategories(c, p) }, { baseUrlLength: client.requestUrl('').length, maxUrlLength: s.maxUrlLength });
+      const writes = await applyCategoryPlan(changes, { assign: (pairs) => client.assignCategories(pairs), unassign: (c, p) => client.unassignCategories(c, p) }, { baseUrlLength: client.requestUrl('').length, maxUrlLength: s.maxUrlLength, ...(s.assignBatchSize ? { assignBatchSize: s.assignBatchSize } : {}) });
 
       const found = new Set(current.map((p) => p.id));
       // Done: read current, or gone after a delete event. Everything else (absent, stale) is read again.

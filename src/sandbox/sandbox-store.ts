@@ -16,6 +16,8 @@ export interface StoreDeps {
   /** The sandbox app's client id: owner of the initial token, and whose hooks uninstall deletes. */
   appClientId: string;
   logger?: Logger | undefined;
+  /** Calls the app's uninstall callback; its HTTP status (0 unreachable), undefined when none is registered. */
+  onAppUninstalled?: (hash: string) => Promise<number | undefined>;
 }
 
 interface Version {
@@ -412,12 +414,18 @@ export class SandboxStoreState implements SandboxStore {
     return this.isUninstalled;
   }
 
-  uninstall(): void {
-    // The event goes out through the hooks that exist at that moment, then they are deleted.
-    this.emit([{ scope: 'store/app/uninstalled', data: { type: 'store' } }]);
+  /**
+   * The merchant uninstalls the app (reference §6, §1.6): BigCommerce deletes the app's webhooks,
+   * revokes its tokens and calls the app's uninstall callback. It does NOT publish
+   * `store/app/uninstalled`: that event means the store itself was cancelled / removed from the
+   * platform (emit it with emitEvent to test that). The state changes are synchronous; the
+   * returned promise settles once the callback answered.
+   */
+  async uninstall(): Promise<{ callbackStatus: number | undefined }> {
     for (const h of [...this.hookMap.values()]) if (h.clientId === this.deps.appClientId) this.hookMap.delete(h.id);
     for (const [token, client] of [...this.tokenClients]) if (client === this.deps.appClientId) this.tokenClients.delete(token);
     this.isUninstalled = true;
+    return { callbackStatus: await this.deps.onAppUninstalled?.(this.hash) };
   }
 
   // ---------------------------------------------------------------- webhooks

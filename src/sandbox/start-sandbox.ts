@@ -45,9 +45,34 @@ export class SandboxImpl implements Sandbox {
 
   createStore(opts: StoreOptions): SandboxStore {
     if (this.storeMap.has(opts.hash)) throw new AppError('SANDBOX_STORE_EXISTS', `store ${opts.hash} already exists`);
-    const store = new SandboxStoreState(opts, { clock: this.clock, publisher: this.publisher, appClientId: this.clientId, logger: this.opts.logger });
+    const store = new SandboxStoreState(opts, {
+      clock: this.clock,
+      publisher: this.publisher,
+      appClientId: this.clientId,
+      logger: this.opts.logger,
+      onAppUninstalled: (hash) => this.callUninstallCallback(hash),
+    });
     this.storeMap.set(opts.hash, store);
     return store;
+  }
+
+  /**
+   * BigCommerce's server-to-server `GET {uninstall callback}?signed_payload_jwt=...` after an app
+   * uninstall (reference §6). Returns the app's HTTP status, 0 when it could not be reached, or
+   * undefined when no uninstall callback is registered. Not retried [U].
+   */
+  private async callUninstallCallback(hash: string): Promise<number | undefined> {
+    const url = this.opts.uninstallCallbackUrl;
+    if (!url) return undefined;
+    const jwt = await this.signedPayload(hash);
+    try {
+      const res = await fetch(`${url}?signed_payload_jwt=${encodeURIComponent(jwt)}`, { signal: AbortSignal.timeout(10_000) });
+      await res.arrayBuffer();
+      return res.status;
+    } catch (err) {
+      this.opts.logger?.warn({ hash, err }, 'sandbox uninstall callback failed');
+      return 0;
+    }
   }
 
   storeState(hash: string): SandboxStoreState {

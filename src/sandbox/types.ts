@@ -199,7 +199,12 @@ export interface SandboxStore {
   setEvents(e: EventOptions): void;
   deactivateHooks(): void;
   hooks(): WebhookRecord[];
-  uninstall(): void;
+  /**
+   * App uninstall: deletes the app's hooks, revokes its tokens (synchronously), then calls the
+   * app's uninstall callback when one is registered (SandboxOptions.uninstallCallbackUrl). No
+   * `store/app/uninstalled` event (that is a store cancellation).
+   */
+  uninstall(): Promise<{ callbackStatus: number | undefined }>;
   publishedEvents(): PublishedEvent[];
   flushEvents(): Promise<void>;
   // ---- additions beyond the brief (documented in index.ts) ----
@@ -225,6 +230,8 @@ export interface SandboxOptions {
   /** The app's OAuth credentials (for /oauth2/token and signed payloads). */
   clientId?: string;
   clientSecret?: string;
+  /** The app's registered Uninstall Callback URL (`GET ?signed_payload_jwt=`), called by store.uninstall(). */
+  uninstallCallbackUrl?: string;
   /** The app's registered Auth Callback URL: token exchanges must send it as redirect_uri (an install's own `redirectUri` overrides it). */
   authCallbackUrl?: string;
   logger?: Logger | undefined;

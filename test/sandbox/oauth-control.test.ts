@@ -117,7 +117,7 @@ describe('OAuth install flow', () => {
 
   it('reinstalling after uninstall issues a token that works again', async () => {
     const { hash, store } = freshStore();
-    store.uninstall();
+    await store.uninstall();
     expect((await storeApi(sandbox.url, hash, `tok-${hash}`).get('/v3/catalog/products')).status).toBe(401);
     const r = await postToken(tokenRequest(hash, sandbox.install(hash, { redirectUri: 'https://app.example/auth' }).code));
     expect((await storeApi(sandbox.url, hash, r.body.access_token as string).get('/v3/catalog/products')).status).toBe(200);
@@ -223,7 +223,7 @@ describe('control plane', () => {
     expect((await controlCall(sandbox.url, 'POST', '/stats/reset')).status).toBe(200);
     expect(sandbox.stats(hash).requests).toBe(0);
 
-    expect((await controlCall(sandbox.url, 'POST', `/stores/${hash}/uninstall`)).body).toEqual({ uninstalled: true });
+    expect((await controlCall(sandbox.url, 'POST', `/stores/${hash}/uninstall`)).body).toEqual({ uninstalled: true, callbackStatus: null });
     expect((await api.get('/v3/catalog/products')).status).toBe(401);
     await t.close();
   });

@@ -10,7 +10,7 @@ describe('loadConfig', () => {
       port: 8080,
       projectId: 'p',
       push: { auth: 'none', dedupeTtlHours: 72, maxBodyBytes: 1_048_576 },
-      bigcommerce: { apiUrl: 'https://api.bigcommerce.com', singleStore: undefined },
+      bigcommerce: { apiUrl: 'https://api.bigcommerce.com', singleStore: undefined, categoryAssignBatchSize: 50 },
       flush: { windowMs: 10_000, maxWaitMs: 60_000 },
       webhooks: { scopes: ['store/product/*', 'store/sku/*', 'store/category/*', 'store/app/uninstalled', 'store/information/updated'] },
     });
@@ -59,6 +59,7 @@ describe('loadConfig', () => {
     [{ TOKEN_ENCRYPTION_KEY: 'short' }, ['TOKEN_ENCRYPTION_KEY']],
     [{ BIGCOMMERCE_API_URL: 'not a url' }, ['BIGCOMMERCE_API_URL']],
     [{ BIGCOMMERCE_CLIENT_ID: 'cid', APP_URL: 'app.example.com/auth' }, ['APP_URL must be an absolute http(s) URL']],
+    [{ BC_CATEGORY_ASSIGN_BATCH_SIZE: '0' }, ['BC_CATEGORY_ASSIGN_BATCH_SIZE']],
   ])('refuses %j', (env, keys) => {
     expect(() => loadConfig({ ...minimal, ...env })).toThrow(ConfigError);
     try {
