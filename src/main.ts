@@ -70,6 +70,7 @@ async function main(): Promise<void> {
         logger,
         requestBudgetMs: config.bigcommerce.requestBudgetMs,
         rateLimiter: rateLimiters.forStore(store.storeHash),
+        graphqlRateLimiter: rateLimiters.forStoreGraphql(store.storeHash),
       });
       clients.set(key, client);
     }

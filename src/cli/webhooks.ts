@@ -103,6 +103,7 @@ function lifecycleFromEnv(env: CliIo['env']) {
         logger,
         requestBudgetMs: config.bigcommerce.requestBudgetMs,
         rateLimiter: limiters.forStore(s.storeHash),
+        graphqlRateLimiter: limiters.forStoreGraphql(s.storeHash),
       }),
     clock: systemClock,
     logger,

@@ -86,6 +86,8 @@ export class SandboxStoreState implements SandboxStore {
   readonly hash: string;
   readonly storeId: string;
   readonly rate: RateWindow;
+  readonly graphqlRate: RateWindow;
+  readonly graphqlCountsAgainstRest: boolean;
   readonly maxUrlLength: number;
   readonly limitOver250: 'reject' | 'cap';
   readonly maxAssignmentsPerPut: number;
@@ -117,6 +119,8 @@ export class SandboxStoreState implements SandboxStore {
     this.deps = deps;
     this.storeId = opts.storeId ?? storeIdFor(opts.hash);
     this.rate = new RateWindow(opts.quota ?? 150, opts.windowMs ?? 30_000);
+    this.graphqlRate = new RateWindow(opts.graphqlQuota ?? 16_101_495, opts.windowMs ?? 30_000);
+    this.graphqlCountsAgainstRest = opts.graphqlCountsAgainstRest ?? true;
     this.maxUrlLength = opts.maxUrlLength ?? 2048;
     this.limitOver250 = opts.limitOver250 ?? 'reject';
     this.maxAssignmentsPerPut = opts.maxAssignmentsPerPut ?? 1000;

@@ -81,7 +81,7 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
     done();
   });
 
-  const route = (method: 'GET' | 'PUT' | 'DELETE' | 'POST', path: string, handler: Handler, onSuccess?: (store: SandboxStoreState) => void) => {
+  const route = (method: 'GET' | 'PUT' | 'DELETE' | 'POST', path: string, handler: Handler, onSuccess?: (store: SandboxStoreState) => void, api: 'rest' | 'graphql' = 'rest') => {
     const routeKey = `${method} ${path}`;
     app.route({
       method,
@@ -90,6 +90,8 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
         const { hash } = req.params as { hash: string };
         const store = stores.get(hash);
         if (!store) return reply.code(404).send(bcError(404, 'Store not found'));
+        // GraphQL Admin reports its own quota in the same header names (reference §5, [C-beta]).
+        const window = api === 'graphql' ? store.graphqlRate : store.rate;
         tracked.set(req, { store, routeKey, ...(onSuccess ? { onSuccess: () => onSuccess(store) } : {}) });
         const now = clock.now();
 
@@ -98,24 +100,26 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
         store.stats.maxUrlLength = Math.max(store.stats.maxUrlLength, urlLength);
         if (urlLength > store.maxUrlLength) {
           store.stats.rejectedLongUrls++;
-          setRateHeaders(reply, store.rate.peek(now), false);
+          setRateHeaders(reply, window.peek(now), false);
           return reply.code(414).send(bcError(414, 'Request-URI Too Long'));
         }
 
         const token = req.headers['x-auth-token'];
         const clientId = store.clientForToken(typeof token === 'string' ? token : undefined);
         if (clientId === undefined) {
-          setRateHeaders(reply, store.rate.peek(now), false);
+          setRateHeaders(reply, window.peek(now), false);
           return reply.code(401).send(bcError(401, 'Unauthorized: missing or invalid X-Auth-Token'));
         }
 
         if (store.takeInjected429()) {
-          setRateHeaders(reply, store.rate.peek(now), true);
+          setRateHeaders(reply, window.peek(now), true);
           return reply.code(429).send(bcError(429, 'Too many requests'));
         }
-        const decision = store.rate.take(now);
+        const decision = window.take(now);
         setRateHeaders(reply, decision, !decision.allowed);
         if (!decision.allowed) return reply.code(429).send(bcError(429, 'Too many requests'));
+        // [U] a GraphQL call may also spend REST quota; it is not reported in these headers.
+        if (api === 'graphql' && store.graphqlCountsAgainstRest) store.rate.take(now);
 
         const latency = store.latencyMs();
         if (latency > 0) await sleep(latency);
@@ -311,13 +315,19 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
 
   // ------------------------------------------------------------------ GraphQL Admin (webhooks)
 
-  route('POST', '/graphql', async ({ store, clientId, req, reply }) => {
-    const body = (req.body ?? {}) as { query?: unknown; variables?: unknown; operationName?: unknown };
-    if (typeof body.query !== 'string' || body.query.trim() === '') return reply.code(400).send({ errors: [{ message: 'Must provide query string.' }] });
-    const variables = typeof body.variables === 'object' && body.variables !== null ? (body.variables as Record<string, unknown>) : undefined;
-    const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
-    // graphql-js answers syntax and validation errors as `{ errors }` (HTTP 200, as the sandbox has
-    // always done: the HTTP status of a rejected document is [U]).
-    return executeWebhookGraphQL(store, clientId, { query: body.query, variables, operationName }, req.log);
-  });
+  route(
+    'POST',
+    '/graphql',
+    async ({ store, clientId, req, reply }) => {
+      const body = (req.body ?? {}) as { query?: unknown; variables?: unknown; operationName?: unknown };
+      if (typeof body.query !== 'string' || body.query.trim() === '') return reply.code(400).send({ errors: [{ message: 'Must provide query string.' }] });
+      const variables = typeof body.variables === 'object' && body.variables !== null ? (body.variables as Record<string, unknown>) : undefined;
+      const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
+      // graphql-js answers syntax and validation errors as `{ errors }` (HTTP 200, as the sandbox has
+      // always done: the HTTP status of a rejected document is [U]).
+      return executeWebhookGraphQL(store, clientId, { query: body.query, variables, operationName }, req.log);
+    },
+    undefined,
+    'graphql',
+  );
 }

@@ -96,6 +96,13 @@ export interface StoreOptions {
   quota?: number;
   /** Default 30000. */
   windowMs?: number;
+  /**
+   * The GraphQL Admin quota per window, reported in the same X-Rate-Limit-* header names on /graphql
+   * responses. Default 16,101,495 (the beta Postman collection's sample response) [C-beta].
+   */
+  graphqlQuota?: number;
+  /** [U] Whether a GraphQL call also spends one unit of the REST quota (default true; it never shows in REST headers). */
+  graphqlCountsAgainstRest?: boolean;
   /** `projects/P/topics/T`: events are ALSO published here even without registered hooks. */
   defaultTopic?: string;
   events?: EventOptions;

@@ -31,11 +31,11 @@ export function lifecycle(db: Firestore, o: { apiUrl: string; projectId: string;
     directory,
     registry,
     pending,
-    clientFor: (s) => createBigCommerceClient({ apiUrl: o.apiUrl, storeHash: s.storeHash, accessToken: s.accessToken, clock, logger, rateLimiter: limiters.forStore(s.storeHash), requestBudgetMs: 10_000 }),
+    clientFor: (s) => createBigCommerceClient({ apiUrl: o.apiUrl, storeHash: s.storeHash, accessToken: s.accessToken, clock, logger, rateLimiter: limiters.forStore(s.storeHash), graphqlRateLimiter: limiters.forStoreGraphql(s.storeHash), requestBudgetMs: 10_000 }),
     clock,
     logger,
     settings: { desired, ownClientId: o.ownClientId, backfillSilenceMs: o.silenceMs ?? 24 * 3_600_000, backfillMarginMs: o.marginMs ?? 0 },
     onEnqueued: (h) => enqueued.push(h),
   });
-  return { reconciler, registry, directory, pending, cipher, desired, enqueued, logger };
+  return { reconciler, registry, directory, pending, cipher, desired, enqueued, logger, limiters };
 }
