@@ -2,9 +2,10 @@
 // To add a group: export a `CliGroup` from its module and add it to GROUPS below.
 import { runCli, type CliGroup } from './cli.ts';
 import { deadLetterGroup } from './dead-letter.ts';
+import { doctorGroup } from './doctor.ts';
 import { webhooksGroup } from './webhooks.ts';
 
-const GROUPS: readonly CliGroup[] = [deadLetterGroup, webhooksGroup];
+const GROUPS: readonly CliGroup[] = [deadLetterGroup, doctorGroup, webhooksGroup];
 
 process.exitCode = await runCli(process.argv.slice(2), GROUPS, {
   out: (text) => process.stdout.write(`${text}\n`),

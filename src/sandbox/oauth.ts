@@ -62,7 +62,7 @@ interface PendingGrant {
 }
 
 export type ExchangeResult =
-  | { ok: true; hash: string; accessToken: string; body: Record<string, unknown> }
+  | { ok: true; hash: string; accessToken: string; scope: string; body: Record<string, unknown> }
   | { ok: false; status: 400 | 401; body: { error: string; error_description: string } };
 
 /** One-time install codes and their exchange for access tokens. */
@@ -109,6 +109,7 @@ export class InstallGrants {
       ok: true,
       hash: grant.hash,
       accessToken,
+      scope: grant.scope,
       body: {
         access_token: accessToken,
         scope: grant.scope,

@@ -101,6 +101,8 @@ export class SandboxStoreState implements SandboxStore {
   private readonly deps: StoreDeps;
   private readonly records = new Map<number, Version[]>();
   private readonly tokenClients = new Map<string, string>();
+  /** OAuth scopes of tokens issued by the install flow; the store's initial token has every scope. */
+  private readonly tokenScopes = new Map<string, ReadonlySet<string>>();
   private readonly hookMap = new Map<number, WebhookRecord>();
   private readonly published: PublishedEvent[] = [];
   private readonly rng: Rng;
@@ -323,8 +325,13 @@ export class SandboxStoreState implements SandboxStore {
     for (const h of [...this.hookMap.values()].sort((a, b) => a.id - b.id)) {
       if (!h.isActive || !scopeMatches(h.scope, scope)) continue;
       if (this.deniedTopics.has(h.destination)) {
-        // BigCommerce cannot publish without permission: the event is lost for this hook.
+        // BigCommerce cannot publish without permission: the event is lost for this hook, and the
+        // hook is deactivated ("We deactivate the webhook if the topic was deleted or publisher
+        // permissions removed", beta troubleshooting page [C-beta]).
         this.stats.eventPublishFailures++;
+        h.isActive = false;
+        h.status = 'DEACTIVATED';
+        h.updatedAtMs = this.now();
         continue;
       }
       out.push({ topic: h.destination, hookId: h.id });
@@ -405,8 +412,18 @@ export class SandboxStoreState implements SandboxStore {
     return token === undefined ? undefined : this.tokenClients.get(token);
   }
 
-  addToken(token: string, clientId: string): void {
+  /**
+   * Whether `token` may call an endpoint that needs one of `anyOf` (reference §6: catalog reads
+   * need store_v2_products or store_v2_products_read_only, writes store_v2_products). Webhooks need none.
+   */
+  tokenHasScope(token: string, anyOf: readonly string[]): boolean {
+    const scopes = this.tokenScopes.get(token);
+    return scopes === undefined || anyOf.length === 0 || anyOf.some((s) => scopes.has(s));
+  }
+
+  addToken(token: string, clientId: string, scopes?: readonly string[]): void {
     this.tokenClients.set(token, clientId);
+    if (scopes) this.tokenScopes.set(token, new Set(scopes));
     this.isUninstalled = false;
   }
 

@@ -203,7 +203,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (!result.ok) return reply.code(result.status).send(result.body);
     const store = sandbox.storeMap.get(result.hash);
     if (!store) return reply.code(400).send({ error: 'invalid_grant', error_description: 'The store no longer exists' });
-    store.addToken(result.accessToken, sandbox.clientId);
+    store.addToken(result.accessToken, sandbox.clientId, result.scope.split(/\s+/).filter(Boolean));
     return result.body;
   });
 

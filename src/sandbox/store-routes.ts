@@ -23,6 +23,7 @@ const MAX_PRODUCT_BATCH = 10;
 const STATUS_TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   413: 'Request Entity Too Large',
   414: 'Request-URI Too Long',
@@ -45,6 +46,9 @@ interface Ctx {
   query: RawQuery;
 }
 type Handler = (ctx: Ctx) => unknown;
+
+const READ_SCOPES = ['store_v2_products', 'store_v2_products_read_only'];
+const WRITE_SCOPES = ['store_v2_products'];
 
 /** Per-request bookkeeping for the onResponse stats hook. */
 const tracked = new WeakMap<FastifyRequest, { store: SandboxStoreState; routeKey: string; onSuccess?: () => void }>();
@@ -109,6 +113,12 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
         if (clientId === undefined) {
           setRateHeaders(reply, window.peek(now), false);
           return reply.code(401).send(bcError(401, 'Unauthorized: missing or invalid X-Auth-Token'));
+        }
+
+        const scopes = method === 'GET' ? READ_SCOPES : path.startsWith('/v3/catalog') ? WRITE_SCOPES : [];
+        if (typeof token === 'string' && !store.tokenHasScope(token, scopes)) {
+          setRateHeaders(reply, window.peek(now), false);
+          return reply.code(403).send(bcError(403, `The access token lacks a required OAuth scope: ${scopes.join(' or ')}`));
         }
 
         if (store.takeInjected429()) {
