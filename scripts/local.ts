@@ -73,7 +73,12 @@ try {
   const [dlq] = await pubsub.createTopic(`${TOPIC}-dead-letter`);
   await dlq.createSubscription(`${TOPIC}-dead-letter-pull`);
 
-  sandbox = await startSandbox({ port: SANDBOX_PORT, pubsub: { projectId: PROJECT, apiEndpoint: ps.host } });
+  sandbox = await startSandbox({
+    port: SANDBOX_PORT,
+    pubsub: { projectId: PROJECT, apiEndpoint: ps.host },
+    authCallbackUrl: `http://127.0.0.1:${SERVICE_PORT}/auth`,
+    uninstallCallbackUrl: `http://127.0.0.1:${SERVICE_PORT}/uninstall`,
+  });
   const store = sandbox.createStore({ hash: STORE_HASH, accessToken: STORE_TOKEN, defaultTopic: topicPath, seed: 1 });
   store.seedProducts(PRODUCTS, { seed: 1 });
 

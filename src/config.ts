@@ -76,7 +76,7 @@ const EnvSchema = z
     BIGCOMMERCE_ACCESS_TOKEN: optionalString,
     BIGCOMMERCE_CLIENT_ID: optionalString,
     BIGCOMMERCE_CLIENT_SECRET: optionalString,
-    /** Public base URL of this service (OAuth redirect_uri = APP_URL + /auth). */
+    /** Public base URL of this service (OAuth redirect_uri = APP_URL + /auth); required with BIGCOMMERCE_CLIENT_ID. */
     APP_URL: optionalString,
     /** 32-byte key (base64 or 64 hex chars) that encrypts stored access tokens (one key, id `default`). */
     TOKEN_ENCRYPTION_KEY: optionalString,
@@ -88,6 +88,8 @@ const EnvSchema = z
     BC_FETCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
     /** Keep this many requests of the store's shared quota for other apps. */
     BC_RATE_LIMIT_RESERVE: z.coerce.number().int().min(0).default(5),
+    /** Pairs per category-assignment PUT; no limit is documented, so conservative (halved on 413 / size 422). */
+    BC_CATEGORY_ASSIGN_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
 
     // Flush
     DEBOUNCE_WINDOW_SECONDS: seconds(10),
@@ -120,6 +122,17 @@ const EnvSchema = z
       if (!env.PUSH_SERVICE_ACCOUNT) {
         ctx.addIssue({ code: 'custom', path: ['PUSH_SERVICE_ACCOUNT'], message: `PUSH_SERVICE_ACCOUNT is required when PUSH_AUTH=${env.PUSH_AUTH} (the push subscription's service account)` });
       }
+    }
+    if (env.BIGCOMMERCE_CLIENT_ID && !env.APP_URL) {
+      // The token exchange must send redirect_uri = the app's registered auth callback, or BigCommerce refuses every install.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['APP_URL'],
+        message: 'APP_URL is required when BIGCOMMERCE_CLIENT_ID is set: the public base URL of this service, whose /auth is the auth callback registered for the app (sent as the OAuth redirect_uri)',
+      });
+    }
+    if (env.APP_URL && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(env.APP_URL)) {
+      ctx.addIssue({ code: 'custom', path: ['APP_URL'], message: 'APP_URL must be an absolute http(s) URL without query or fragment, e.g. https://app.example.com' });
     }
     if (Boolean(env.BIGCOMMERCE_STORE_HASH) !== Boolean(env.BIGCOMMERCE_ACCESS_TOKEN)) {
       ctx.addIssue({ code: 'custom', path: ['BIGCOMMERCE_ACCESS_TOKEN'], message: 'BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN go together (single-store mode)' });
@@ -202,6 +215,7 @@ export interface Config {
     requestBudgetMs: number;
     fetchConcurrency: number;
     rateLimitReserve: number;
+    categoryAssignBatchSize: number;
   };
   flush: {
     windowMs: number;
@@ -284,6 +298,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestBudgetMs: e.BC_REQUEST_BUDGET_MS,
       fetchConcurrency: e.BC_FETCH_CONCURRENCY,
       rateLimitReserve: e.BC_RATE_LIMIT_RESERVE,
+      categoryAssignBatchSize: e.BC_CATEGORY_ASSIGN_BATCH_SIZE,
     },
     flush: {
       windowMs: e.DEBOUNCE_WINDOW_SECONDS * 1000,

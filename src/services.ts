@@ -16,7 +16,7 @@ import type { PendingStore } from './events/pending-store.ts';
 import { createPushAuthenticator } from './ingest/push-auth.ts';
 import { createIngest, type IngestOutcome } from './ingest/ingest-message.ts';
 import { createBigCommerceClient, type BigCommerceClient } from './bigcommerce/client.ts';
-import { createRateLimiterRegistry } from './bigcommerce/rate-limiter.ts';
+import { createRateLimiterRegistry, type RateLimiterRegistry } from './bigcommerce/rate-limiter.ts';
 import { createFirestoreLeases, type LeaseManager } from './category-sync/sync-lease.ts';
 import { createCategorySync, type CategorySyncSettings } from './category-sync/sync-store.ts';
 import { createSyncScheduler, type SyncScheduler, type SchedulerSettings } from './category-sync/sync-scheduler.ts';
@@ -58,8 +58,11 @@ export type StoreCredentials = Pick<StoreContext, 'storeHash'> & { accessToken: 
  * holds nothing but settings, and the store's rate limiter (the quota is the store's, not the
  * client's) is shared across tokens too. A new token (reinstall) gets a new client.
  */
-export function createClientCache(config: Config, deps: { clock: Clock; logger: Logger; fetch?: typeof fetch | undefined }): (store: StoreCredentials) => BigCommerceClient {
-  const limiters = createRateLimiterRegistry({ clock: deps.clock, logger: deps.logger, reserve: config.bigcommerce.rateLimitReserve });
+export function createClientCache(
+  config: Config,
+  deps: { clock: Clock; logger: Logger; fetch?: typeof fetch | undefined; limiters?: RateLimiterRegistry },
+): (store: StoreCredentials) => BigCommerceClient {
+  const limiters = deps.limiters ?? createRateLimiterRegistry({ clock: deps.clock, logger: deps.logger, reserve: config.bigcommerce.rateLimitReserve });
   const clients = new Map<string, BigCommerceClient>();
   return (store) => {
     const key = `${store.storeHash}\n${store.accessToken}`;
@@ -73,6 +76,8 @@ export function createClientCache(config: Config, deps: { clock: Clock; logger: 
         logger: deps.logger,
         requestBudgetMs: config.bigcommerce.requestBudgetMs,
         rateLimiter: limiters.forStore(store.storeHash),
+        // GraphQL reports its own (much larger) quota in the same headers: it never feeds the REST limiter.
+        graphqlRateLimiter: limiters.forStoreGraphql(store.storeHash),
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
       });
       clients.set(key, client);
@@ -84,8 +89,9 @@ export function createClientCache(config: Config, deps: { clock: Clock; logger: 
 /** The app-install settings, or undefined (callbacks answer 503) unless client id, secret and key are all set. */
 export function oauthSettings(config: Config): OAuthSettings | undefined {
   const { clientId, clientSecret, tokenKeys, appUrl, loginUrl } = config.bigcommerce;
-  if (!clientId || !clientSecret || !tokenKeys) return undefined;
-  return { clientId, clientSecret, loginUrl, redirectUri: appUrl ? `${appUrl}/auth` : undefined };
+  // loadConfig requires APP_URL whenever a client id is set: BigCommerce requires the redirect_uri.
+  if (!clientId || !clientSecret || !tokenKeys || !appUrl) return undefined;
+  return { clientId, clientSecret, loginUrl, redirectUri: `${appUrl}/auth` };
 }
 
 export function categorySyncSettings(config: Config, override: Partial<CategorySyncSettings> = {}): CategorySyncSettings {
@@ -99,6 +105,7 @@ export function categorySyncSettings(config: Config, override: Partial<CategoryS
     fetchConcurrency: config.bigcommerce.fetchConcurrency,
     // Strictly under BigCommerce's 2,048-character URL limit.
     maxUrlLength: 2047,
+    assignBatchSize: config.bigcommerce.categoryAssignBatchSize,
     ...override,
   };
 }
@@ -182,7 +189,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const cipher = config.bigcommerce.tokenKeys ? createTokenCipher(config.bigcommerce.tokenKeys) : undefined;
   const directory: StoreDirectory = createStoreDirectory({ db, singleStore: config.bigcommerce.singleStore, defaultRuleSet, cipher, logger });
   const pending: PendingStore = createFirestorePendingStore(db, clock);
-  const clientFor = createClientCache(config, { clock, logger, fetch: overrides.fetch });
+  const rateLimiters = createRateLimiterRegistry({ clock, logger, reserve: config.bigcommerce.rateLimitReserve });
+  const clientFor = createClientCache(config, { clock, logger, fetch: overrides.fetch, limiters: rateLimiters });
   // Forgets a store only once BigCommerce refuses its token (a replayed /uninstall or event cannot).
   const registry: StoreRegistry = createStoreRegistry({ db, cipher, pending, logger, probeToken: (storeHash, accessToken) => probeStoreToken(clientFor({ storeHash, accessToken })) });
   const leases: LeaseManager = createFirestoreLeases(db, { owner: overrides.leaseOwner ?? `${config.revision}/${randomUUID()}`, leaseMs: config.flush.leaseMs, clock });
@@ -203,6 +211,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   return {
     ...core,
     clientFor,
+    rateLimiters,
     categorySync,
     desired,
     ...httpServices(core),

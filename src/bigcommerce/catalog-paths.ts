@@ -17,7 +17,7 @@ export const PRODUCTS_BY_IDS_PREFIX = '/v3/catalog/products?id:in=';
 export const CATEGORY_ASSIGNMENTS_PATH = '/v3/catalog/products/category-assignments';
 
 export interface IncludeOptions {
-  /** `include_fields`: only these fields (plus `id`, always returned). */
+  /** `include_fields`: only these fields (plus `id`, always returned; `id` and sub-resource names are dropped). */
   includeFields?: string[];
   /** `include`: sub-resources such as `custom_fields`, `variants`. */
   include?: string[];
@@ -34,10 +34,31 @@ export function assertIds(ids: readonly number[], what = 'id'): void {
 
 const csv = (values: readonly string[]): string => values.map((v) => encodeURIComponent(v)).join(',');
 
-/** `&include_fields=a,b&include=c`, each part only when non-empty. */
+/**
+ * Names the published `include_fields` enum does not hold (products_catalog.v3.yml,
+ * IncludeFieldsParam): `id`, which is always returned, and the sub-resources, which come through
+ * `include` (IncludeParamBase). They are dropped from `include_fields` rather than sent.
+ */
+export const NOT_INCLUDE_FIELDS: ReadonlySet<string> = new Set([
+  'id',
+  'bulk_pricing_rules',
+  'channels',
+  'custom_fields',
+  'images',
+  'modifiers',
+  'options',
+  'parent_relations',
+  'primary_image',
+  'reviews',
+  'variants',
+  'videos',
+]);
+
+/** `&include_fields=a,b&include=c`, each part only when non-empty (see NOT_INCLUDE_FIELDS). */
 export function includeQuery(opts: IncludeOptions = {}): string {
   let q = '';
-  if (opts.includeFields?.length) q += `&include_fields=${csv(opts.includeFields)}`;
+  const fields = opts.includeFields?.filter((f) => !NOT_INCLUDE_FIELDS.has(f));
+  if (fields?.length) q += `&include_fields=${csv(fields)}`;
   if (opts.include?.length) q += `&include=${csv(opts.include)}`;
   return q;
 }
@@ -93,7 +114,8 @@ export interface KeysetOptions extends IncludeOptions {
 
 /**
  * One keyset page of the listing: `id:greater=<afterId>&sort=id&direction=asc`, the next page
- * starting after the last id seen. `include_fields` defaults to `id` (the cheapest listing).
+ * starting after the last id seen. `include_fields` defaults to `date_modified` (the cheapest listing:
+ * `id` is always returned but is not in the published include_fields enum, so it cannot be asked for).
  */
 export function keysetProductsPath(afterId: number, opts: KeysetOptions = {}): string {
   const limit = opts.limit ?? MAX_PAGE_SIZE;
@@ -101,7 +123,7 @@ export function keysetProductsPath(afterId: number, opts: KeysetOptions = {}): s
     throw new AppError(ErrorCode.BC_INVALID_PAGE, `afterId must be >= 0 and limit within 1..${MAX_PAGE_SIZE}`, { details: { afterId, limit } });
   }
   const since = opts.modifiedSinceMs === undefined ? '' : `date_modified:min=${encodeURIComponent(bcDate(opts.modifiedSinceMs))}&`;
-  const include = includeQuery({ includeFields: opts.includeFields?.length ? opts.includeFields : ['id'], ...(opts.include ? { include: opts.include } : {}) });
+  const include = includeQuery({ includeFields: opts.includeFields?.length ? opts.includeFields : ['date_modified'], ...(opts.include ? { include: opts.include } : {}) });
   return `/v3/catalog/products?${since}id:greater=${afterId}&sort=id&direction=asc&limit=${limit}${include}`;
 }
 

@@ -49,6 +49,12 @@ export interface BigCommerceClientOptions {
   retryMaxMs?: number;
   /** Shared per store across clients and flushes in this process; a private one when omitted. */
   rateLimiter?: RateLimiter;
+  /**
+   * Paces GraphQL Admin calls. GraphQL reports its own, much larger quota under the same header
+   * names (X-Rate-Limit-Requests-Left in the millions), so its responses must never feed the REST
+   * limiter (`rateLimiter`); they pace this one instead. A private one when omitted.
+   */
+  graphqlRateLimiter?: RateLimiter;
   fetch?: typeof fetch;
   userAgent?: string;
   /** Jitter source in [0, 1) for retry backoff (default Math.random). */
@@ -151,13 +157,15 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
   const retryMaxMs = opts.retryMaxMs ?? 10_000;
   const random = opts.random ?? Math.random;
   const fetchFn = opts.fetch ?? globalThis.fetch;
-  const limiter = opts.rateLimiter ?? new RateLimiter({ storeHash, clock, logger: log });
+  const restLimiter = opts.rateLimiter ?? new RateLimiter({ storeHash, clock, logger: log });
+  const graphqlLimiter = opts.graphqlRateLimiter ?? new RateLimiter({ storeHash, clock, logger: log });
   const userAgent = opts.userAgent ?? 'bc-webhook-consumer';
   const attemptReserveMs = Math.min(1_000, timeoutMs, Math.floor(budgetMs / 4));
 
   const requestUrl = (pathAndQuery: string): string => `${base}${pathAndQuery}`;
 
-  async function request<T>(method: HttpMethod, pathAndQuery: string, body?: unknown): Promise<BigCommerceResponse<T>> {
+  /** One logical call paced by `limiter` (REST or GraphQL: see graphqlRateLimiter). */
+  async function send<T>(limiter: RateLimiter, method: HttpMethod, pathAndQuery: string, body?: unknown): Promise<BigCommerceResponse<T>> {
     const url = requestUrl(pathAndQuery);
     const path = pathAndQuery.split('?')[0];
     const headers: Record<string, string> = { 'X-Auth-Token': accessToken, Accept: 'application/json', 'User-Agent': userAgent };
@@ -234,6 +242,8 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
     }
   }
 
+  const request = <T>(method: HttpMethod, pathAndQuery: string, body?: unknown) => send<T>(restLimiter, method, pathAndQuery, body);
+
   /** Parses a success body, or AppError BC_INVALID_RESPONSE (retryable: a proxy page, a partial deploy). */
   function parseBody<S extends z.ZodType>(schema: S, value: unknown, path: string): z.infer<S> {
     const r = schema.safeParse(value);
@@ -255,7 +265,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
     },
 
     async graphql<T>(query: string, variables?: Record<string, unknown>) {
-      const res = await request<unknown>('POST', '/graphql', variables === undefined ? { query } : { query, variables });
+      const res = await send<unknown>(graphqlLimiter, 'POST', '/graphql', variables === undefined ? { query } : { query, variables });
       const body = parseBody(GraphqlResponseSchema, res.body, '/graphql');
       const out: GraphqlResponse<T> = {};
       if (body.data !== undefined && body.data !== null) out.data = body.data as T;

@@ -289,20 +289,27 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
 }
 
 export interface RateLimiterRegistry {
-  /** The one limiter for this store in this process (created on first use). */
+  /** The one REST limiter for this store in this process (created on first use). */
   forStore(storeHash: string): RateLimiter;
+  /**
+   * The store's GraphQL Admin limiter: a separate key, because GraphQL responses report their own
+   * quota in the same X-Rate-Limit-* headers and must not move the REST limiter's state.
+   */
+  forStoreGraphql(storeHash: string): RateLimiter;
 }
 
 export function createRateLimiterRegistry(opts: Omit<RateLimiterOptions, 'storeHash'> = {}): RateLimiterRegistry {
   const limiters = new Map<string, RateLimiter>();
+  const get = (key: string, storeHash: string) => {
+    let limiter = limiters.get(key);
+    if (!limiter) {
+      limiter = new RateLimiter({ ...opts, storeHash });
+      limiters.set(key, limiter);
+    }
+    return limiter;
+  };
   return {
-    forStore(storeHash) {
-      let limiter = limiters.get(storeHash);
-      if (!limiter) {
-        limiter = new RateLimiter({ ...opts, storeHash });
-        limiters.set(storeHash, limiter);
-      }
-      return limiter;
-    },
+    forStore: (storeHash) => get(`rest\n${storeHash}`, storeHash),
+    forStoreGraphql: (storeHash) => get(`graphql\n${storeHash}`, storeHash),
   };
 }

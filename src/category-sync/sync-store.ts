@@ -19,6 +19,8 @@ export interface CategorySyncSettings extends DebounceSettings, SyncOutcomeSetti
   fetchConcurrency: number;
   /** Strictly under 2,048 characters by default (the seed's limit). */
   maxUrlLength: number;
+  /** Pairs per category-assignment PUT (BC_CATEGORY_ASSIGN_BATCH_SIZE); applyCategoryPlan's default when unset. */
+  assignBatchSize?: number;
 }
 
 export interface CategorySyncDeps {
@@ -142,7 +144,7 @@ async function syncLeased(deps: CategorySyncDeps, storeHash: string, mode: SyncM
   if (outcome.stale.length > 0) log.info({ productIds: outcome.stale }, 'product read stale');
 
   const changes = planCategoryChanges(outcome.current as ProductState[], store.ruleSet, clock.now());
-  const writes = await applyCategoryPlan(changes, createCategoryAssignments(client, { maxUrlLength: s.maxUrlLength }));
+  const writes = await applyCategoryPlan(changes, createCategoryAssignments(client, { maxUrlLength: s.maxUrlLength }), s.assignBatchSize ? { assignBatchSize: s.assignBatchSize } : {});
   const committed = await commitOutcome(deps, storeHash, outcome, log);
   await deps.directory.recordSync(storeHash, { syncedAtMs: clock.now(), lastEventAtMs: work.lastEventAtMs, catalogTotal: fetched.catalogTotal });
 

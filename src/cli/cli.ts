@@ -27,6 +27,8 @@ export interface CliGroup {
   name: string;
   summary: string;
   commands: Record<string, CliCommand>;
+  /** Runs when the group is followed by flags or nothing (`doctor --store X`); `--help` still shows the group. */
+  defaultCommand?: string;
 }
 
 /** Thrown by commands for a bad flag combination: printed with the command's help, exit 2. */
@@ -84,6 +86,9 @@ export async function runCli(argv: readonly string[], groups: readonly CliGroup[
   if (!group) {
     io.err(`Unknown group "${groupName}".\n\n${mainHelp(groups)}`);
     return 2;
+  }
+  if (group.defaultCommand !== undefined && (commandName === undefined || (commandName.startsWith('-') && commandName !== '--help' && commandName !== '-h'))) {
+    return runCli([groupName, group.defaultCommand, ...argv.slice(1)], groups, io);
   }
   if (commandName === undefined || commandName === '--help' || commandName === '-h') {
     io.out(groupHelp(group));

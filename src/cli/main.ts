@@ -2,10 +2,11 @@
 // To add a group: export a `CliGroup` from its module and add it to GROUPS below.
 import { runCli, type CliGroup } from './cli.ts';
 import { deadLetterGroup } from './dead-letter.ts';
+import { doctorGroup } from './doctor.ts';
 import { tokensGroup } from './tokens.ts';
 import { webhooksGroup } from './webhooks.ts';
 
-const GROUPS: readonly CliGroup[] = [deadLetterGroup, tokensGroup, webhooksGroup];
+const GROUPS: readonly CliGroup[] = [deadLetterGroup, doctorGroup, tokensGroup, webhooksGroup];
 
 process.exitCode = await runCli(process.argv.slice(2), GROUPS, {
   out: (text) => process.stdout.write(`${text}\n`),

@@ -194,9 +194,9 @@ export function registerControlRoutes(app: FastifyInstance, sandbox: ControlTarg
 
   app.post(`${p}/stores/:hash/hooks`, (req, reply) => reply.code(201).send({ data: storeOf(req.params).addHook(parse(HookSchema, req.body)) }));
 
-  app.post(`${p}/stores/:hash/uninstall`, (req) => {
-    storeOf(req.params).uninstall();
-    return { uninstalled: true };
+  app.post(`${p}/stores/:hash/uninstall`, async (req) => {
+    const { callbackStatus } = await storeOf(req.params).uninstall();
+    return { uninstalled: true, callbackStatus: callbackStatus ?? null };
   });
 
   app.get(`${p}/stores/:hash/published-events`, (req) => ({ data: storeOf(req.params).publishedEvents() }));

@@ -16,6 +16,8 @@ export interface StoreDeps {
   /** The sandbox app's client id: owner of the initial token, and whose hooks uninstall deletes. */
   appClientId: string;
   logger?: Logger | undefined;
+  /** Calls the app's uninstall callback; its HTTP status (0 unreachable), undefined when none is registered. */
+  onAppUninstalled?: (hash: string) => Promise<number | undefined>;
 }
 
 interface Version {
@@ -84,9 +86,13 @@ export class SandboxStoreState implements SandboxStore {
   readonly hash: string;
   readonly storeId: string;
   readonly rate: RateWindow;
+  readonly graphqlRate: RateWindow;
+  readonly graphqlCountsAgainstRest: boolean;
   readonly maxUrlLength: number;
   readonly limitOver250: 'reject' | 'cap';
   readonly maxAssignmentsPerPut: number;
+  readonly assignmentsOverLimitStatus: 413 | 422;
+  readonly assignmentFilterJoin: 'and' | 'or';
   readonly categoriesIn: 'any' | 'all';
   readonly categoryIds: Set<number> | undefined;
   consistencyDelayMs: number;
@@ -95,6 +101,8 @@ export class SandboxStoreState implements SandboxStore {
   private readonly deps: StoreDeps;
   private readonly records = new Map<number, Version[]>();
   private readonly tokenClients = new Map<string, string>();
+  /** OAuth scopes of tokens issued by the install flow; the store's initial token has every scope. */
+  private readonly tokenScopes = new Map<string, ReadonlySet<string>>();
   private readonly hookMap = new Map<number, WebhookRecord>();
   private readonly published: PublishedEvent[] = [];
   private readonly rng: Rng;
@@ -113,9 +121,13 @@ export class SandboxStoreState implements SandboxStore {
     this.deps = deps;
     this.storeId = opts.storeId ?? storeIdFor(opts.hash);
     this.rate = new RateWindow(opts.quota ?? 150, opts.windowMs ?? 30_000);
+    this.graphqlRate = new RateWindow(opts.graphqlQuota ?? 16_101_495, opts.windowMs ?? 30_000);
+    this.graphqlCountsAgainstRest = opts.graphqlCountsAgainstRest ?? true;
     this.maxUrlLength = opts.maxUrlLength ?? 2048;
     this.limitOver250 = opts.limitOver250 ?? 'reject';
     this.maxAssignmentsPerPut = opts.maxAssignmentsPerPut ?? 1000;
+    this.assignmentsOverLimitStatus = opts.assignmentsOverLimitStatus ?? 413;
+    this.assignmentFilterJoin = opts.assignmentFilterJoin ?? 'and';
     this.categoriesIn = opts.categoriesIn ?? 'any';
     this.categoryIds = opts.categoryIds ? new Set(opts.categoryIds) : undefined;
     this.consistencyDelayMs = opts.consistencyDelayMs ?? 0;
@@ -275,6 +287,12 @@ export class SandboxStoreState implements SandboxStore {
     return id > 0 && (this.categoryIds === undefined || this.categoryIds.has(id));
   }
 
+  /** Ids a category listing shows: the configured ones, else every id some product is in (any positive id "exists" then). */
+  listableCategoryIds(): number[] {
+    const ids = this.categoryIds ?? new Set(this.products().flatMap((p) => p.categories));
+    return [...ids].sort((a, b) => a - b);
+  }
+
   // ---------------------------------------------------------------- events
 
   setEvents(e: EventOptions): void {
@@ -307,8 +325,13 @@ export class SandboxStoreState implements SandboxStore {
     for (const h of [...this.hookMap.values()].sort((a, b) => a.id - b.id)) {
       if (!h.isActive || !scopeMatches(h.scope, scope)) continue;
       if (this.deniedTopics.has(h.destination)) {
-        // BigCommerce cannot publish without permission: the event is lost for this hook.
+        // BigCommerce cannot publish without permission: the event is lost for this hook, and the
+        // hook is deactivated ("We deactivate the webhook if the topic was deleted or publisher
+        // permissions removed", beta troubleshooting page [C-beta]).
         this.stats.eventPublishFailures++;
+        h.isActive = false;
+        h.status = 'DEACTIVATED';
+        h.updatedAtMs = this.now();
         continue;
       }
       out.push({ topic: h.destination, hookId: h.id });
@@ -389,8 +412,18 @@ export class SandboxStoreState implements SandboxStore {
     return token === undefined ? undefined : this.tokenClients.get(token);
   }
 
-  addToken(token: string, clientId: string): void {
+  /**
+   * Whether `token` may call an endpoint that needs one of `anyOf` (reference §6: catalog reads
+   * need store_v2_products or store_v2_products_read_only, writes store_v2_products). Webhooks need none.
+   */
+  tokenHasScope(token: string, anyOf: readonly string[]): boolean {
+    const scopes = this.tokenScopes.get(token);
+    return scopes === undefined || anyOf.length === 0 || anyOf.some((s) => scopes.has(s));
+  }
+
+  addToken(token: string, clientId: string, scopes?: readonly string[]): void {
     this.tokenClients.set(token, clientId);
+    if (scopes) this.tokenScopes.set(token, new Set(scopes));
     this.isUninstalled = false;
   }
 
@@ -402,12 +435,18 @@ export class SandboxStoreState implements SandboxStore {
     return this.isUninstalled;
   }
 
-  uninstall(): void {
-    // The event goes out through the hooks that exist at that moment, then they are deleted.
-    this.emit([{ scope: 'store/app/uninstalled', data: { type: 'store' } }]);
+  /**
+   * The merchant uninstalls the app (reference §6, §1.6): BigCommerce deletes the app's webhooks,
+   * revokes its tokens and calls the app's uninstall callback. It does NOT publish
+   * `store/app/uninstalled`: that event means the store itself was cancelled / removed from the
+   * platform (emit it with emitEvent to test that). The state changes are synchronous; the
+   * returned promise settles once the callback answered.
+   */
+  async uninstall(): Promise<{ callbackStatus: number | undefined }> {
     for (const h of [...this.hookMap.values()]) if (h.clientId === this.deps.appClientId) this.hookMap.delete(h.id);
     for (const [token, client] of [...this.tokenClients]) if (client === this.deps.appClientId) this.tokenClients.delete(token);
     this.isUninstalled = true;
+    return { callbackStatus: await this.deps.onAppUninstalled?.(this.hash) };
   }
 
   // ---------------------------------------------------------------- webhooks

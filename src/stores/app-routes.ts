@@ -77,8 +77,8 @@ export interface OAuthSettings {
   clientSecret: string;
   /** BIGCOMMERCE_LOGIN_URL: the token endpoint is `${loginUrl}/oauth2/token`. */
   loginUrl: string;
-  /** `${APP_URL}/auth`; omitted from the exchange when APP_URL is unset (local sandbox only). */
-  redirectUri: string | undefined;
+  /** `${APP_URL}/auth`: BigCommerce requires it on every exchange, identical to the registered auth callback. */
+  redirectUri: string;
   timeoutMs?: number;
   fetch?: typeof fetch;
 }
@@ -103,7 +103,7 @@ export async function exchangeCode(q: AuthQuery, s: OAuthSettings): Promise<{ st
         context: q.context,
         scope: q.scope,
         grant_type: 'authorization_code',
-        ...(s.redirectUri ? { redirect_uri: s.redirectUri } : {}),
+        redirect_uri: s.redirectUri,
       }),
       signal: AbortSignal.timeout(s.timeoutMs ?? 10_000),
     });

@@ -16,6 +16,7 @@ import { createFirestorePendingStore } from '../../src/events/firestore-pending-
 import { RULES_JSON, expectedManaged, managedOf } from '../../scripts/lib/storm.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 import { startService, type ServiceProcess } from '../helpers/service.ts';
+import { freePort } from '../../scripts/lib/emulators.ts';
 
 const PROJECT = 'demo-e2e-lifecycle';
 const { db, reset } = testFirestore(PROJECT);
@@ -52,7 +53,15 @@ const change = (s: SandboxStore, ids: number[]) =>
 
 beforeAll(async () => {
   await reset();
-  sandbox = await startSandbox({ pubsub: { projectId: PROJECT, apiEndpoint: inject('pubsubHost') } });
+  // The app's auth callback is registered with (sandbox) BigCommerce before the service starts, as in
+  // the developer portal: the token exchange must send exactly it as redirect_uri.
+  const port = await freePort();
+  const appUrl = `http://127.0.0.1:${port}`;
+  sandbox = await startSandbox({
+    pubsub: { projectId: PROJECT, apiEndpoint: inject('pubsubHost') },
+    authCallbackUrl: `${appUrl}/auth`,
+    uninstallCallbackUrl: `${appUrl}/uninstall`,
+  });
   const [topic] = await pubsub.createTopic(TOPIC);
   storeA = sandbox.createStore({ hash: A, accessToken: `initial-${A}`, seed: 1 });
   storeA.seedProducts(300, { seed: 1 });
@@ -73,11 +82,12 @@ beforeAll(async () => {
     BIGCOMMERCE_CLIENT_ID: sandbox.clientId,
     BIGCOMMERCE_CLIENT_SECRET: sandbox.clientSecret,
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    APP_URL: appUrl,
     WEBHOOK_TOPIC: TOPIC,
     CATEGORY_RULES_FILE: rulesFile,
     DEBOUNCE_WINDOW_SECONDS: '1',
     DEBOUNCE_MAX_WAIT_SECONDS: '5',
-  });
+  }, { port });
   // No retry policy on the emulator (it loses deliveries after an endpoint outage when one is set).
   await topic.createSubscription(`${TOPIC}-push`, { pushConfig: { pushEndpoint: `${service.url}/pubsub/push` }, ackDeadlineSeconds: 30 });
 });
@@ -193,13 +203,19 @@ describe('lifecycle end to end', () => {
     expect((await storeDoc(A))?.status).toBe('active');
     expect((await pending.load(A)).map((p) => p.productId)).toEqual(expect.arrayContaining([1, 2, 3]));
 
-    // BigCommerce: store/app/uninstalled event (through the still active hooks), hooks deleted, token revoked.
-    // The event path alone stops the store and forgets its token.
-    storeA.uninstall();
-    await expect.poll(async () => (await storeDoc(A))?.status as string | undefined, { timeout: 30_000 }).toBe('uninstalled');
-    await expect.poll(async () => (await storeDoc(A))?.accessTokenEnc as string | undefined, { timeout: 30_000 }).toBeUndefined();
-    await expect.poll(async () => (await pending.load(A)).length, { timeout: 30_000 }).toBe(0);
-    // Then the /uninstall callback (idempotent).
+    // BigCommerce's app uninstall: hooks deleted, token revoked, the app's /uninstall callback called.
+    // No store/app/uninstalled event (that means the store was cancelled): the callback alone must
+    // stop the store and forget its token.
+    const published = storeA.publishedEvents().length;
+    expect(await storeA.uninstall()).toEqual({ callbackStatus: 200 });
+    await storeA.flushEvents();
+    expect(storeA.publishedEvents().slice(published).map((e) => e.body.scope)).not.toContain('store/app/uninstalled');
+    expect(storeA.hooks()).toEqual([]);
+    const doc = await storeDoc(A);
+    expect(doc?.status).toBe('uninstalled');
+    expect(doc?.accessTokenEnc).toBeUndefined();
+    expect(await pending.load(A)).toEqual([]);
+    // A replayed callback is harmless (idempotent).
     const res = await fetch(`${service.url}/uninstall?signed_payload_jwt=${await sandbox.signedPayload(A)}`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, outcome: 'uninstalled' });

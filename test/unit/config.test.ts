@@ -10,7 +10,7 @@ describe('loadConfig', () => {
       port: 8080,
       projectId: 'p',
       push: { auth: 'none', dedupeTtlHours: 72, maxBodyBytes: 1_048_576 },
-      bigcommerce: { apiUrl: 'https://api.bigcommerce.com', singleStore: undefined },
+      bigcommerce: { apiUrl: 'https://api.bigcommerce.com', singleStore: undefined, categoryAssignBatchSize: 50 },
       flush: { windowMs: 10_000, maxWaitMs: 60_000 },
       deadLetter: { subscription: undefined },
       // Unset scopes mean bigcommerce/scopes.ts DEFAULT_WEBHOOK_SCOPES (applied by desiredWebhooks).
@@ -68,6 +68,8 @@ describe('loadConfig', () => {
     [{ DEBOUNCE_WINDOW_SECONDS: '30', DEBOUNCE_MAX_WAIT_SECONDS: '10' }, ['DEBOUNCE_MAX_WAIT_SECONDS']],
     [{ TOKEN_ENCRYPTION_KEY: 'short' }, ['TOKEN_ENCRYPTION_KEY']],
     [{ BIGCOMMERCE_API_URL: 'not a url' }, ['BIGCOMMERCE_API_URL']],
+    [{ BIGCOMMERCE_CLIENT_ID: 'cid', APP_URL: 'app.example.com/auth' }, ['APP_URL must be an absolute http(s) URL']],
+    [{ BC_CATEGORY_ASSIGN_BATCH_SIZE: '0' }, ['BC_CATEGORY_ASSIGN_BATCH_SIZE']],
   ])('refuses %j', (env, keys) => {
     expect(() => loadConfig({ ...minimal, ...env })).toThrow(ConfigError);
     try {
@@ -77,20 +79,19 @@ describe('loadConfig', () => {
     }
   });
 
-  it('reads a token keyring, current key first, and never echoes a key in a problem', () => {
-    const k1 = 'a'.repeat(64);
-    const k0 = Buffer.alloc(32, 7).toString('base64');
-    const c = loadConfig({ ...minimal, TOKEN_ENCRYPTION_KEYS: ` k1:${k1} , k0:${k0}` });
-    expect(c.bigcommerce.tokenKeys).toEqual([
-      { id: 'k1', key: Buffer.from(k1, 'hex') },
-      { id: 'k0', key: Buffer.alloc(32, 7) },
-    ]);
-    expect(() => loadConfig({ ...minimal, TOKEN_ENCRYPTION_KEYS: `k1:${'c'.repeat(40)}` })).toThrow(ConfigError);
+  it('with a client id (the app install flow), APP_URL is required: one clear problem naming it', () => {
+    let err: unknown;
     try {
-      loadConfig({ ...minimal, TOKEN_ENCRYPTION_KEYS: `k1:${'c'.repeat(40)}` });
+      loadConfig({ ...minimal, BIGCOMMERCE_CLIENT_ID: 'cid', BIGCOMMERCE_CLIENT_SECRET: 'secret' });
     } catch (e) {
-      expect((e as ConfigError).message).not.toContain('c'.repeat(40));
+      err = e;
     }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      'APP_URL is required when BIGCOMMERCE_CLIENT_ID is set: the public base URL of this service, whose /auth is the auth callback registered for the app (sent as the OAuth redirect_uri)',
+    ]);
+    expect(loadConfig({ ...minimal, BIGCOMMERCE_CLIENT_ID: 'cid', APP_URL: 'https://app.example.com/' }).bigcommerce.appUrl).toBe('https://app.example.com');
+    expect(loadConfig(minimal).bigcommerce.appUrl).toBeUndefined();
   });
 
   it('defaults to oidc, so an unconfigured deployment refuses unauthenticated pushes', () => {

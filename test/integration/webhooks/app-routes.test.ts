@@ -19,10 +19,12 @@ const { db, reset } = testFirestore(PROJECT);
 const pubsub = new PubSub({ projectId: PROJECT, apiEndpoint: inject('pubsubHost') });
 const TOPIC = `bc-app-${Date.now()}`;
 let sandbox: Sandbox;
+/** The auth callback registered for the app on the (sandbox) BigCommerce side. */
+const AUTH_CALLBACK = 'https://app.example/auth';
 
 beforeAll(async () => {
   await pubsub.createTopic(TOPIC);
-  sandbox = await startSandbox({ pubsub: { projectId: PROJECT } });
+  sandbox = await startSandbox({ pubsub: { projectId: PROJECT }, authCallbackUrl: AUTH_CALLBACK });
 });
 afterAll(async () => {
   await sandbox.close();
@@ -39,7 +41,7 @@ const logger = pino({ level: 'info' }, new Writable({ write: (c: Buffer, _e, cb)
 async function app(o: { oauth?: Partial<OAuthSettings> | null; rateLimit?: { max: number; windowMs: number } } = {}) {
   const lc = await lifecycle(db, { apiUrl: sandbox.url, projectId: PROJECT, topic: TOPIC, ownClientId: sandbox.clientId, logger });
   const firstSyncs: string[] = [];
-  const oauth = o.oauth === null ? undefined : { clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, loginUrl: sandbox.url, redirectUri: undefined, ...o.oauth };
+  const oauth = o.oauth === null ? undefined : { clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, loginUrl: sandbox.url, redirectUri: AUTH_CALLBACK, ...o.oauth };
   const plugin = appRoutes({
     oauth,
     registry: lc.registry,
@@ -110,6 +112,8 @@ describe('GET /auth', () => {
   it.each([
     ['a wrong client secret (our misconfiguration)', { clientSecret: 'wrong' }, 502],
     ['an unreachable token endpoint', { loginUrl: 'http://127.0.0.1:9', timeoutMs: 2_000 }, 502],
+    // APP_URL that does not match the callback registered with BigCommerce: refused as BigCommerce refuses it.
+    ['a redirect_uri other than the registered auth callback', { redirectUri: 'https://other.example/auth' }, 400],
   ])('%s -> %s, nothing stored', async (_l, oauth, status) => {
     const { server, firstSyncs } = await app({ oauth });
     const { hash, store } = newStore();
@@ -168,7 +172,7 @@ describe('GET /load and /uninstall (signed_payload_jwt)', () => {
   it('/uninstall after BigCommerce revoked the token: status uninstalled, token forgotten, pending dropped (one probe call, 401)', async () => {
     const { server, hash, store, pending, directory } = await installed();
     await pending.enqueue(hash, [1, 2, 3], 'test', Date.now());
-    store.uninstall();
+    await store.uninstall();
     sandbox.resetStats();
     const res = await server.inject({ method: 'GET', url: `/uninstall?signed_payload_jwt=${await sandbox.signedPayload(hash)}` });
     expect(res.statusCode).toBe(200);
@@ -209,7 +213,7 @@ describe('GET /load and /uninstall (signed_payload_jwt)', () => {
   it('when BigCommerce cannot say (5xx, network), /uninstall answers 503 and forgets nothing', async () => {
     const a = await installed();
     const registry = createStoreRegistry({ db, cipher: a.cipher, pending: a.pending, logger, probeToken: () => Promise.resolve('unknown') });
-    const plugin = appRoutes({ oauth: { clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, loginUrl: sandbox.url, redirectUri: undefined }, registry, directory: a.directory, registerWebhooks: () => Promise.resolve({ outcome: 'off', errors: [] }), firstSync: () => Promise.resolve(), clock: systemClock, logger });
+    const plugin = appRoutes({ oauth: { clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, loginUrl: sandbox.url, redirectUri: AUTH_CALLBACK }, registry, directory: a.directory, registerWebhooks: () => Promise.resolve({ outcome: 'off', errors: [] }), firstSync: () => Promise.resolve(), clock: systemClock, logger });
     const { server } = await testApp(db, { extra: { plugins: [plugin] } });
     const res = await server.inject({ method: 'GET', url: `/uninstall?signed_payload_jwt=${await sandbox.signedPayload(a.hash)}` });
     expect(res.statusCode).toBe(503);
@@ -279,7 +283,7 @@ describe('uninstall through the store/app/uninstalled event', () => {
 
     // A current one (BigCommerce revoked the token): token gone, pending gone; settling again is harmless.
     await pending.enqueue(hash, [4], 'test', Date.now());
-    store.uninstall();
+    await store.uninstall();
     await ref.set({ status: 'uninstalled', uninstallEventCreatedAt: installedAtS + 5 }, { merge: true });
     expect(await registry.settleUninstall(hash)).toEqual({ outcome: 'forgotten', dropped: 1 });
     expect((await storeDoc(hash))?.accessTokenEnc).toBeUndefined();

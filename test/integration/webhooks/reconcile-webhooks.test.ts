@@ -137,7 +137,8 @@ describe('reconcile against the sandbox', () => {
     sandboxClock.jump(1_100);
     const api = { graphql: (query: string) => fetch(`${sandbox.url}/stores/${hash}/graphql`, { method: 'POST', headers: { 'x-auth-token': `tok-${hash}`, 'content-type': 'application/json' }, body: JSON.stringify({ query }) }) };
     const productHook = store.hooks().find((h) => h.scope === 'store/product/*')!;
-    await api.graphql(`mutation { webhook { deleteWebhook(input: { id: "bc/store/webhook/${productHook.id}" }) { deletedWebhookId } } }`);
+    const deleted = await api.graphql(`mutation { webhook { deleteWebhook(id: "bc/store/webhook/${productHook.id}") { id } } }`);
+    expect(await deleted.json()).toEqual({ data: { webhook: { deleteWebhook: { id: `bc/store/webhook/${productHook.id}` } } } });
     store.updateProduct(2, { price: 1234 });
     const r = await reconciler.reconcileStore(hash);
     expect(r).toMatchObject({ created: ['store/product/*'], reactivated: [] });
@@ -212,7 +213,7 @@ describe('reconcile against the sandbox', () => {
   it('an uninstalled store gets one BigCommerce call (the token probe, refused); its leftover token and pending work are dropped', async () => {
     const { hash, store, reconciler, registry, pending } = await installedStore();
     await pending.enqueue(hash, [1, 2], 'test', Date.now());
-    store.uninstall(); // BigCommerce revoked the token
+    await store.uninstall(); // BigCommerce revoked the token
     // What ingest writes for store/app/uninstalled (events/firestore-event-store.ts).
     await db.collection(COLLECTIONS.stores).doc(hash).set({ status: 'uninstalled', uninstalledAt: Timestamp.now(), uninstallEventCreatedAt: Math.floor(Date.now() / 1000) + 1 }, { merge: true });
     expect(await registry.uninstalledWithToken()).toEqual([hash]);
@@ -268,6 +269,7 @@ describe('npm run cli -- webhooks list|sync', () => {
       FIRESTORE_EMULATOR_HOST: inject('firestoreHost'),
       BIGCOMMERCE_API_URL: sandbox.url,
       BIGCOMMERCE_CLIENT_ID: sandbox.clientId,
+      APP_URL: 'https://app.example',
       TOKEN_ENCRYPTION_KEY: TEST_KEY.toString('hex'),
       WEBHOOK_TOPIC: TOPIC,
     };

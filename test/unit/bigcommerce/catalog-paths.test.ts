@@ -17,15 +17,21 @@ describe('catalog paths (literal `:` and `,`, like BigCommerce docs)', () => {
     {
       name: 'ids with include_fields and include',
       path: () => productsByIdsPath([10, 7], { includeFields: ['id', 'price', 'sale_price'], include: ['custom_fields', 'variants'] }),
-      expected: '/v3/catalog/products?id:in=10,7&limit=2&include_fields=id,price,sale_price&include=custom_fields,variants',
+      expected: '/v3/catalog/products?id:in=10,7&limit=2&include_fields=price,sale_price&include=custom_fields,variants',
     },
+    {
+      name: 'id and sub-resources are not in the published include_fields enum: dropped (include carries sub-resources)',
+      path: () => productsByIdsPath([5], { includeFields: ['id', 'custom_fields', 'categories', 'variants'], include: ['custom_fields'] }),
+      expected: '/v3/catalog/products?id:in=5&limit=1&include_fields=categories&include=custom_fields',
+    },
+    { name: 'only id asked for: no include_fields at all', path: () => productsByIdsPath([5], { includeFields: ['id'] }), expected: '/v3/catalog/products?id:in=5&limit=1' },
     { name: 'empty include lists are left out', path: () => productsByIdsPath([5], { includeFields: [], include: [] }), expected: '/v3/catalog/products?id:in=5&limit=1' },
     { name: 'odd field names are encoded item by item, commas stay', path: () => productsByIdsPath([5], { includeFields: ['a b', 'c&d'] }), expected: '/v3/catalog/products?id:in=5&limit=1&include_fields=a%20b,c%26d' },
     { name: 'list defaults to 250 per page', path: () => listProductsPath({ page: 2 }), expected: '/v3/catalog/products?page=2&limit=250' },
     {
       name: 'list with every option; the ISO date + is encoded',
       path: () => listProductsPath({ page: 1, limit: 50, includeFields: ['id', 'categories'], dateModifiedMin: '2024-01-02T03:04:05+00:00', sort: 'id', direction: 'asc' }),
-      expected: '/v3/catalog/products?page=1&limit=50&include_fields=id,categories&date_modified:min=2024-01-02T03%3A04%3A05%2B00%3A00&sort=id&direction=asc',
+      expected: '/v3/catalog/products?page=1&limit=50&include_fields=categories&date_modified:min=2024-01-02T03%3A04%3A05%2B00%3A00&sort=id&direction=asc',
     },
     { name: 'unassign', path: () => unassignCategoriesPath(7, [1, 22, 333]), expected: '/v3/catalog/products/category-assignments?category_id:in=7&product_id:in=1,22,333' },
   ];
