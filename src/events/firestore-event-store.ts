@@ -1,5 +1,5 @@
 import { FieldValue, Timestamp, type CollectionReference, type Firestore } from '@google-cloud/firestore';
-import { GrpcStatus, grpcCode } from '../errors.ts';
+import { AppError, GrpcStatus, grpcCode } from '../errors.ts';
 import { COLLECTIONS } from '../firestore/collections.ts';
 import type { EventStore, Rejection } from './event-store.ts';
 import type { EventPlan } from './plan-event-writes.ts';
@@ -17,6 +17,23 @@ export async function distinctStoreHashes(collection: CollectionReference): Prom
     if (!doc) return hashes;
     hashes.push(doc.get('storeHash') as string);
   }
+}
+
+/** Status codes with which Firestore refuses the request itself: sending it again cannot succeed. */
+const PERMANENT_CODES: ReadonlySet<number> = new Set([GrpcStatus.INVALID_ARGUMENT, GrpcStatus.OUT_OF_RANGE]);
+
+/**
+ * Classifies a failed write for the push path: INVALID_ARGUMENT and OUT_OF_RANGE (a key path too
+ * long, a reserved document id, a request too large) become a non-retryable AppError
+ * EVENT_STORE_REFUSED; anything else (unavailable, deadline, permission, quota) stays as it is and
+ * counts as transient, because it can pass once Firestore or its configuration recovers.
+ */
+export function classifyStoreError(err: unknown): unknown {
+  const code = grpcCode(err);
+  if (code !== undefined && PERMANENT_CODES.has(code)) {
+    return new AppError('EVENT_STORE_REFUSED', err instanceof Error ? err.message : String(err), { retryable: false, cause: err, details: { grpcCode: code } });
+  }
+  return err;
 }
 
 /** Firestore adapter of EventStore. See plan-event-writes.ts for the atomicity contract. */
@@ -76,7 +93,7 @@ export function createFirestoreEventStore(db: Firestore): EventStore {
         return 'stored';
       } catch (err) {
         if (grpcCode(err) === GrpcStatus.ALREADY_EXISTS) return 'duplicate';
-        throw err;
+        throw classifyStoreError(err);
       }
     },
 

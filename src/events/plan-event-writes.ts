@@ -59,19 +59,24 @@ export function markerId(storeHash: string, scope: string, hash: string): string
   return createHash('sha256').update(`${storeHash}\n${scope}\n${hash}`).digest('hex');
 }
 
-type Handler = (event: BigCommerceEvent, ctx: EventContext) => Pick<EventPlan, 'pending' | 'effects'>;
+/** What a scope handler decides: the writes, or why the event cannot be taken (recorded as a rejection). */
+type Handler = (event: BigCommerceEvent, ctx: EventContext) => Pick<EventPlan, 'pending' | 'effects'> | { rejected: string };
 
-const touchProducts: Handler = (event, ctx) => ({
-  pending: productIdsOf(event).map((productId) => ({
-    storeHash: ctx.storeHash,
-    productId,
-    scope: event.scope,
-    deleted: isProductDelete(event.scope),
-    seenAtMs: ctx.nowMs,
-    eventCreatedAt: event.created_at,
-  })),
-  effects: [],
-});
+const touchProducts: Handler = (event, ctx) => {
+  const ids = productIdsOf(event);
+  if (!ids.ok) return { rejected: ids.reason };
+  return {
+    pending: ids.ids.map((productId) => ({
+      storeHash: ctx.storeHash,
+      productId,
+      scope: event.scope,
+      deleted: isProductDelete(event.scope),
+      seenAtMs: ctx.nowMs,
+      eventCreatedAt: event.created_at,
+    })),
+    effects: [],
+  };
+};
 
 const recordOnly: Handler = () => ({ pending: [], effects: [] });
 
@@ -94,7 +99,10 @@ export function scopeMatches(pattern: string, scope: string): boolean {
   return pattern.endsWith('/*') ? scope.startsWith(pattern.slice(0, -1)) : pattern === scope;
 }
 
-export function planEventWrites(event: BigCommerceEvent, ctx: EventContext): EventPlan {
+/** The plan, or the reason the event is permanently unusable (acked and recorded, never retried). */
+export type EventPlanResult = { ok: true; plan: EventPlan } | { ok: false; reason: string };
+
+export function planEventWrites(event: BigCommerceEvent, ctx: EventContext): EventPlanResult {
   const marker: Marker = {
     id: markerId(ctx.storeHash, event.scope, ctx.hash),
     storeHash: ctx.storeHash,
@@ -107,6 +115,8 @@ export function planEventWrites(event: BigCommerceEvent, ctx: EventContext): Eve
     expireAtMs: ctx.nowMs + ctx.dedupeTtlMs,
   };
   const entry = SCOPE_HANDLERS.find(([pattern]) => scopeMatches(pattern, event.scope));
-  if (!entry) return { marker, pending: [], effects: [], handled: false };
-  return { marker, ...entry[1](event, ctx), handled: true };
+  if (!entry) return { ok: true, plan: { marker, pending: [], effects: [], handled: false } };
+  const decided = entry[1](event, ctx);
+  if ('rejected' in decided) return { ok: false, reason: decided.rejected };
+  return { ok: true, plan: { marker, ...decided, handled: true } };
 }

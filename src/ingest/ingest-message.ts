@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError, isAppError } from '../errors.ts';
 import type { Clock } from '../clock.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { planEventWrites } from '../events/plan-event-writes.ts';
@@ -84,7 +84,7 @@ export function createIngest(deps: IngestDeps) {
     const parsed = parseBigCommerceEvent(message.data);
     if (!parsed.ok) return reject(parsed.reason, message.messageId, message.data);
 
-    const plan = planEventWrites(parsed.event, {
+    const planned = planEventWrites(parsed.event, {
       storeHash: parsed.storeHash,
       hash: parsed.hash,
       messageId: message.messageId,
@@ -92,10 +92,15 @@ export function createIngest(deps: IngestDeps) {
       nowMs: deps.clock.now(),
       dedupeTtlMs: deps.dedupeTtlMs,
     });
+    if (!planned.ok) return reject(planned.reason, message.messageId, message.data);
+    const { plan } = planned;
     let result: 'stored' | 'duplicate';
     try {
       result = await withinBudget(deps.store.record(plan), deps.storeBudgetMs, 'recording an event');
     } catch (error) {
+      // Firestore refused the writes themselves (INVALID_ARGUMENT and kin): every redelivery would
+      // fail the same way, so the message is recorded and acked instead of nacked in a loop.
+      if (isAppError(error) && !error.retryable) return reject(`event store refused the event: ${error.message}`, message.messageId, message.data);
       return { kind: 'unavailable', error, messageId: message.messageId };
     }
     const base = { storeHash: parsed.storeHash, scope: parsed.event.scope, messageId: message.messageId };

@@ -2,7 +2,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { Timestamp } from '@google-cloud/firestore';
 import { createFirestoreEventStore, pendingDocId } from '../../src/events/firestore-event-store.ts';
 import { COLLECTIONS } from '../../src/firestore/collections.ts';
-import { planEventWrites } from '../../src/events/plan-event-writes.ts';
+import { planOrThrow } from '../helpers/events.ts';
 import type { BigCommerceEvent } from '../../src/bigcommerce/webhook-event.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 
@@ -15,7 +15,7 @@ const HOUR = 3_600_000;
 const ev = (scope: string, data: Record<string, unknown>, hash = 'h', storeHash = 's1') =>
   ({ event: { scope, producer: `stores/${storeHash}`, hash, created_at: 1_700_000_000, data } as BigCommerceEvent, storeHash, hash });
 const plan = (e: ReturnType<typeof ev>, nowMs = 1_000_000_000_000, messageId = 'm') =>
-  planEventWrites(e.event, { storeHash: e.storeHash, hash: e.hash, messageId, publishTime: undefined, nowMs, dedupeTtlMs: 72 * HOUR });
+  planOrThrow(e.event, { storeHash: e.storeHash, hash: e.hash, messageId, publishTime: undefined, nowMs, dedupeTtlMs: 72 * HOUR });
 
 describe('FirestoreEventStore.record', () => {
   it('writes the marker with a Timestamp expiry for the TTL policy, and the pending product', async () => {
@@ -61,7 +61,7 @@ describe('FirestoreEventStore.record', () => {
 
   it('keeps the newest event time of a product whatever order its events arrive in', async () => {
     const at = (created_at: number, hash: string) =>
-      planEventWrites({ scope: 'store/product/updated', producer: 'stores/s1', hash, created_at, data: { type: 'product', id: 21 } }, {
+      planOrThrow({ scope: 'store/product/updated', producer: 'stores/s1', hash, created_at, data: { type: 'product', id: 21 } }, {
         storeHash: 's1', hash, messageId: hash, publishTime: undefined, nowMs: 1_000, dedupeTtlMs: HOUR,
       });
     await store.record(at(1_700_000_050, 'late'));
@@ -82,6 +82,13 @@ describe('FirestoreEventStore.record', () => {
   it('marks a store uninstalled in the same commit as the marker', async () => {
     await store.record(plan(ev('store/app/uninstalled', { type: 'store' }, 'u', 'gone')));
     expect((await db.collection(COLLECTIONS.stores).doc('gone').get()).get('status')).toBe('uninstalled');
+  });
+
+  it('turns a write Firestore refuses (INVALID_ARGUMENT) into a non-retryable EVENT_STORE_REFUSED, writing nothing', async () => {
+    // Ingest refuses such store hashes before; this is the adapter's own guard for what slips through.
+    const p = plan(ev('store/app/uninstalled', { type: 'store' }, 'r', '__x__'));
+    await expect(store.record(p)).rejects.toMatchObject({ code: 'EVENT_STORE_REFUSED', retryable: false, details: { grpcCode: 3 } });
+    expect((await db.collection(COLLECTIONS.markers).doc(p.marker.id).get()).exists).toBe(false);
   });
 
   it('records an unhandled scope as a marker only', async () => {

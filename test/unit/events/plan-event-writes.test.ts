@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { markerId, planEventWrites, scopeMatches } from '../../../src/events/plan-event-writes.ts';
+import { markerId, planEventWrites as planOrReject, scopeMatches, type EventContext } from '../../../src/events/plan-event-writes.ts';
 import type { BigCommerceEvent } from '../../../src/bigcommerce/webhook-event.ts';
 
 const ctx = { storeHash: 's1', hash: 'h1', messageId: 'm1', publishTime: 'p', nowMs: 1_000_000, dedupeTtlMs: 72 * 3_600_000 };
+const planEventWrites = (event: BigCommerceEvent, c: EventContext) => {
+  const r = planOrReject(event, c);
+  if (!r.ok) throw new Error(r.reason);
+  return r.plan;
+};
 const ev = (scope: string, data: Record<string, unknown>, created_at = 1_700_000_000) =>
   ({ scope, producer: 'stores/s1', hash: 'h1', created_at, data }) as BigCommerceEvent;
 
@@ -45,5 +50,14 @@ describe('planEventWrites', () => {
     expect(plan.handled).toBe(handled);
     expect(plan.pending).toEqual(pending.map((p) => ({ storeHash: 's1', scope, seenAtMs: 1_000_000, eventCreatedAt: 1_700_000_000, ...p })));
     expect(plan.effects).toEqual(effects.map((e) => ({ atMs: 1_000_000, eventCreatedAt: 1_700_000_000, ...e })));
+  });
+
+  it.each([
+    ['store/product/updated', { type: 'product', id: '1152921504606846977' }],
+    ['store/sku/updated', { type: 'sku', id: 1, sku: { product_id: 0 } }],
+    ['store/modifier/updated', { type: 'shared_modifier', id: 1, affected_product_ids: [1, '12abc'] }],
+  ])('refuses %s %j with the reason, writing nothing', (scope, data) => {
+    const r = planOrReject(ev(scope, data), ctx);
+    expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/not a safe positive integer/) });
   });
 });
