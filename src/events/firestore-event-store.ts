@@ -1,8 +1,8 @@
-import { FieldValue, Timestamp, type CollectionReference, type Firestore } from '@google-cloud/firestore';
+import { FieldValue, Timestamp, type CollectionReference, type DocumentData, type DocumentReference, type Firestore } from '@google-cloud/firestore';
 import { AppError, GrpcStatus, grpcCode } from '../errors.ts';
 import { COLLECTIONS } from '../firestore/collections.ts';
-import type { EventStore, Rejection } from './event-store.ts';
-import type { EventPlan } from './plan-event-writes.ts';
+import type { EventStore, RecordOptions, Rejection } from './event-store.ts';
+import { chunkMarkerId, layoutWrites, type Chunk, type EventPlan, type Marker, type PendingTouch, type StoreEffect } from './plan-event-writes.ts';
 
 export const pendingDocId = (storeHash: string, productId: number) => `${storeHash}_${productId}`;
 
@@ -36,63 +36,168 @@ export function classifyStoreError(err: unknown): unknown {
   return err;
 }
 
+/** What a commit hook sees: which commit of an event and how many writes it holds. */
+export interface CommitInfo {
+  kind: 'one-commit' | 'chunk' | 'marker';
+  writes: number;
+}
+
+export interface FirestoreEventStoreOptions {
+  /**
+   * Called before every commit of `record`; a rejection aborts that commit. For observability and
+   * for tests that force a failure midway through a large event.
+   */
+  beforeCommit?: (info: CommitInfo) => void | Promise<void>;
+}
+
+/** Large events commit their chunks this many at a time: faster than one by one, memory stays small. */
+const CHUNK_CONCURRENCY = 2;
+
 /** Firestore adapter of EventStore. See plan-event-writes.ts for the atomicity contract. */
-export function createFirestoreEventStore(db: Firestore): EventStore {
+export function createFirestoreEventStore(db: Firestore, opts: FirestoreEventStoreOptions = {}): EventStore {
   const markers = db.collection(COLLECTIONS.markers);
+  const chunkMarkers = db.collection(COLLECTIONS.eventChunks);
   const pending = db.collection(COLLECTIONS.pending);
   const rejections = db.collection(COLLECTIONS.rejections);
   const stores = db.collection(COLLECTIONS.stores);
 
-  return {
-    async record(plan: EventPlan) {
-      const batch = db.batch();
-      const m = plan.marker;
-      batch.create(markers.doc(m.id), {
-        storeHash: m.storeHash,
-        scope: m.scope,
-        hash: m.hash,
-        messageId: m.messageId ?? null,
-        publishTime: m.publishTime ?? null,
-        eventCreatedAt: m.eventCreatedAt ?? null,
-        receivedAt: Timestamp.fromMillis(m.receivedAtMs),
-        expireAt: Timestamp.fromMillis(m.expireAtMs),
-      });
-      for (const p of plan.pending) {
-        // set+merge keeps the document's createTime from its first event: the flusher reads the
-        // oldest createTime as "waiting since" for the max-wait cap, lastSeenAt for the quiet window.
-        batch.set(
-          pending.doc(pendingDocId(p.storeHash, p.productId)),
-          {
-            storeHash: p.storeHash,
-            productId: p.productId,
-            lastSeenAt: Timestamp.fromMillis(p.seenAtMs),
-            lastScope: p.scope,
-            scopes: FieldValue.arrayUnion(p.scope),
-            events: FieldValue.increment(1),
-            // The newest event time (BigCommerce's created_at, seconds), whatever order events arrive
-            // in: a read whose date_modified is older than this is stale and read again later.
-            ...(p.eventCreatedAt !== undefined ? { lastEventCreatedAt: p.eventCreatedAt, newestEventCreatedAt: FieldValue.maximum(p.eventCreatedAt) } : {}),
-            ...(p.deleted ? { deleteSeen: true } : {}),
-          },
-          { merge: true },
-        );
+  /** A WriteBatch that counts its writes, so the hook (and the tests) see the real commit size. */
+  function counted() {
+    const batch = db.batch();
+    let writes = 0;
+    return {
+      create(ref: DocumentReference, data: DocumentData) {
+        batch.create(ref, data);
+        writes++;
+      },
+      merge(ref: DocumentReference, data: DocumentData) {
+        batch.set(ref, data, { merge: true });
+        writes++;
+      },
+      async commit(kind: CommitInfo['kind']) {
+        await opts.beforeCommit?.({ kind, writes });
+        await batch.commit();
+      },
+    };
+  }
+  type Counted = ReturnType<typeof counted>;
+
+  const markerData = (m: Marker) => ({
+    storeHash: m.storeHash,
+    scope: m.scope,
+    hash: m.hash,
+    messageId: m.messageId ?? null,
+    publishTime: m.publishTime ?? null,
+    eventCreatedAt: m.eventCreatedAt ?? null,
+    receivedAt: Timestamp.fromMillis(m.receivedAtMs),
+    expireAt: Timestamp.fromMillis(m.expireAtMs),
+  });
+
+  function addPending(batch: Counted, touch: PendingTouch, start: number, end: number): void {
+    // What every record of this event gets, built once (a large event has up to ~500k ids).
+    const common = {
+      storeHash: touch.storeHash,
+      lastSeenAt: Timestamp.fromMillis(touch.seenAtMs),
+      lastScope: touch.scope,
+      scopes: FieldValue.arrayUnion(touch.scope),
+      events: FieldValue.increment(1),
+      // The newest event time (BigCommerce's created_at, seconds), whatever order events arrive
+      // in: a read whose date_modified is older than this is stale and read again later.
+      ...(touch.eventCreatedAt !== undefined ? { lastEventCreatedAt: touch.eventCreatedAt, newestEventCreatedAt: FieldValue.maximum(touch.eventCreatedAt) } : {}),
+      ...(touch.deleted ? { deleteSeen: true } : {}),
+    };
+    for (let k = start; k < end; k++) {
+      const productId = touch.productIds[k]!;
+      // set+merge keeps the document's createTime from its first event: the flusher reads the
+      // oldest createTime as "waiting since" for the max-wait cap, lastSeenAt for the quiet window.
+      batch.merge(pending.doc(pendingDocId(touch.storeHash, productId)), { ...common, productId });
+    }
+  }
+
+  function addEffects(batch: Counted, effects: readonly StoreEffect[]): void {
+    for (const e of effects) {
+      switch (e.kind) {
+        case 'store-uninstalled':
+          batch.merge(stores.doc(e.storeHash), { storeHash: e.storeHash, status: 'uninstalled', uninstalledAt: Timestamp.fromMillis(e.atMs), uninstallEventCreatedAt: e.eventCreatedAt ?? null });
+          break;
       }
-      for (const e of plan.effects) {
-        switch (e.kind) {
-          case 'store-uninstalled':
-            batch.set(
-              stores.doc(e.storeHash),
-              { storeHash: e.storeHash, status: 'uninstalled', uninstalledAt: Timestamp.fromMillis(e.atMs), uninstallEventCreatedAt: e.eventCreatedAt ?? null },
-              { merge: true },
-            );
-            break;
+    }
+  }
+
+  /** The common case: everything in one atomic commit led by the marker's create(). */
+  async function recordInOneCommit(plan: EventPlan): Promise<'stored' | 'duplicate'> {
+    const batch = counted();
+    batch.create(markers.doc(plan.marker.id), markerData(plan.marker));
+    if (plan.pending) addPending(batch, plan.pending, 0, plan.pending.productIds.length);
+    addEffects(batch, plan.effects);
+    try {
+      await batch.commit('one-commit');
+      return 'stored';
+    } catch (err) {
+      if (grpcCode(err) === GrpcStatus.ALREADY_EXISTS) return 'duplicate';
+      throw err;
+    }
+  }
+
+  /**
+   * A large event (plan-event-writes.ts `layoutWrites`): chunks first, each exactly once thanks to its
+   * chunk marker, then the event marker. Stops issuing chunks on the first failure or when `signal`
+   * aborts (the push path's budget); the redelivery picks up from the chunk markers.
+   */
+  async function recordInChunks(plan: EventPlan, touch: PendingTouch, chunks: readonly Chunk[], signal: AbortSignal | undefined): Promise<'stored' | 'duplicate'> {
+    const markerRef = markers.doc(plan.marker.id);
+    if ((await markerRef.get()).exists) return 'duplicate';
+    const done = new Set((await chunkMarkers.where('eventId', '==', plan.marker.id).select().get()).docs.map((d) => d.id));
+    const todo = chunks.filter((c) => !done.has(chunkMarkerId(plan.marker.id, c)));
+
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const worker = async () => {
+      while (!failure && next < todo.length) {
+        const chunk = todo[next++]!;
+        if (signal?.aborted) {
+          failure = { error: new AppError('EVENT_STORE_TIMEOUT', 'large event not stored within its budget; the redelivery resumes it', { retryable: true }) };
+          return;
+        }
+        const batch = counted();
+        batch.create(chunkMarkers.doc(chunkMarkerId(plan.marker.id, chunk)), {
+          eventId: plan.marker.id,
+          storeHash: touch.storeHash,
+          index: chunk.index,
+          products: chunk.end - chunk.start,
+          expireAt: Timestamp.fromMillis(plan.marker.expireAtMs),
+        });
+        addPending(batch, touch, chunk.start, chunk.end);
+        try {
+          await batch.commit('chunk');
+        } catch (err) {
+          // A concurrent delivery of the same event committed this chunk first: it is done.
+          if (grpcCode(err) !== GrpcStatus.ALREADY_EXISTS) failure ??= { error: err };
         }
       }
+    };
+    await Promise.all(Array.from({ length: CHUNK_CONCURRENCY }, worker));
+    if (failure) throw failure.error;
+
+    const batch = counted();
+    batch.create(markerRef, markerData(plan.marker));
+    addEffects(batch, plan.effects);
+    try {
+      await batch.commit('marker');
+      return 'stored';
+    } catch (err) {
+      if (grpcCode(err) === GrpcStatus.ALREADY_EXISTS) return 'duplicate';
+      throw err;
+    }
+  }
+
+  return {
+    async record(plan: EventPlan, recordOpts: RecordOptions = {}) {
       try {
-        await batch.commit();
-        return 'stored';
+        const layout = layoutWrites(plan);
+        if (layout.kind === 'one-commit' || !plan.pending) return await recordInOneCommit(plan);
+        return await recordInChunks(plan, plan.pending, layout.chunks, recordOpts.signal);
       } catch (err) {
-        if (grpcCode(err) === GrpcStatus.ALREADY_EXISTS) return 'duplicate';
         throw classifyStoreError(err);
       }
     },

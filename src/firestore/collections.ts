@@ -2,6 +2,11 @@
 export const COLLECTIONS = {
   /** One document per unique event (store + scope + hash); `expireAt` carries the TTL policy. */
   markers: 'eventMarkers',
+  /**
+   * One document per chunk of a large event already applied (plan-event-writes.ts `layoutWrites`);
+   * `expireAt` TTL, same lifetime as the event's marker.
+   */
+  eventChunks: 'eventChunks',
   /** One document per store + product with work to do; deleted by the flush that handled it. */
   pending: 'pendingProducts',
   /** Permanently bad messages, kept for inspection; `expireAt` TTL. */
