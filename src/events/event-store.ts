@@ -25,6 +25,9 @@ export interface EventStore {
   record(plan: EventPlan, opts?: RecordOptions): Promise<'stored' | 'duplicate'>;
   /** Idempotent per message id (a redelivered bad message overwrites its own record). */
   recordRejection(rejection: Rejection): Promise<void>;
-  /** Pending product count per store hash. */
+  /**
+   * Stores with pending work and roughly how much: product events not yet processed (a product touched
+   * twice counts twice), from the store index in O(stores). Approximate by design (store-index.ts).
+   */
   pendingCounts(): Promise<Record<string, number>>;
 }

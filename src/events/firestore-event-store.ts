@@ -1,23 +1,11 @@
-import { FieldValue, Timestamp, type CollectionReference, type DocumentData, type DocumentReference, type Firestore } from '@google-cloud/firestore';
+import { FieldValue, Timestamp, type DocumentData, type DocumentReference, type Firestore } from '@google-cloud/firestore';
 import { AppError, GrpcStatus, grpcCode } from '../errors.ts';
 import { COLLECTIONS } from '../firestore/collections.ts';
+import { createStoreIndex } from './store-index.ts';
 import type { EventStore, RecordOptions, Rejection } from './event-store.ts';
 import { chunkMarkerId, layoutWrites, type Chunk, type EventPlan, type Marker, type PendingTouch, type StoreEffect } from './plan-event-writes.ts';
 
 export const pendingDocId = (storeHash: string, productId: number) => `${storeHash}_${productId}`;
-
-/** Store hashes present in a collection, by skip-scan: one indexed read per store, not per document. */
-export async function distinctStoreHashes(collection: CollectionReference): Promise<string[]> {
-  const hashes: string[] = [];
-  for (;;) {
-    let q = collection.orderBy('storeHash').select('storeHash').limit(1);
-    const last = hashes.at(-1);
-    if (last !== undefined) q = q.where('storeHash', '>', last);
-    const doc = (await q.get()).docs[0];
-    if (!doc) return hashes;
-    hashes.push(doc.get('storeHash') as string);
-  }
-}
 
 /** Status codes with which Firestore refuses the request itself: sending it again cannot succeed. */
 const PERMANENT_CODES: ReadonlySet<number> = new Set([GrpcStatus.INVALID_ARGUMENT, GrpcStatus.OUT_OF_RANGE]);
@@ -60,6 +48,7 @@ export function createFirestoreEventStore(db: Firestore, opts: FirestoreEventSto
   const pending = db.collection(COLLECTIONS.pending);
   const rejections = db.collection(COLLECTIONS.rejections);
   const stores = db.collection(COLLECTIONS.stores);
+  const index = createStoreIndex(db);
 
   /** A WriteBatch that counts its writes, so the hook (and the tests) see the real commit size. */
   function counted() {
@@ -128,7 +117,10 @@ export function createFirestoreEventStore(db: Firestore, opts: FirestoreEventSto
   async function recordInOneCommit(plan: EventPlan): Promise<'stored' | 'duplicate'> {
     const batch = counted();
     batch.create(markers.doc(plan.marker.id), markerData(plan.marker));
-    if (plan.pending) addPending(batch, plan.pending, 0, plan.pending.productIds.length);
+    if (plan.pending) {
+      addPending(batch, plan.pending, 0, plan.pending.productIds.length);
+      index.add(batch, plan.pending.storeHash, plan.pending.productIds.length, plan.marker.id);
+    }
     addEffects(batch, plan.effects);
     try {
       await batch.commit('one-commit');
@@ -168,6 +160,8 @@ export function createFirestoreEventStore(db: Firestore, opts: FirestoreEventSto
           expireAt: Timestamp.fromMillis(plan.marker.expireAtMs),
         });
         addPending(batch, touch, chunk.start, chunk.end);
+        const chunkId = chunkMarkerId(plan.marker.id, chunk);
+        index.add(batch, touch.storeHash, chunk.end - chunk.start, chunkId);
         try {
           await batch.commit('chunk');
         } catch (err) {
@@ -215,10 +209,9 @@ export function createFirestoreEventStore(db: Firestore, opts: FirestoreEventSto
     },
 
     async pendingCounts() {
+      // From the store index: O(stores), approximate (see store-index.ts); stores at zero are left out.
       const counts: Record<string, number> = {};
-      for (const storeHash of await distinctStoreHashes(pending)) {
-        counts[storeHash] = (await pending.where('storeHash', '==', storeHash).count().get()).data().count;
-      }
+      for (const [storeHash, n] of [...(await index.counts())].sort(([a], [b]) => a.localeCompare(b))) if (n > 0) counts[storeHash] = n;
       return counts;
     },
   };

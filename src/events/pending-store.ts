@@ -7,21 +7,32 @@ export interface Deferral {
   notBeforeMs: number;
 }
 
+/** A pending record as loaded: also how many events it holds (what it adds to the store index). */
+export interface LoadedPending extends PendingProduct {
+  events: number;
+}
+
 /**
  * The flush side of the pending records written by ingest. Every removal or update carries the
  * version that was read: if an event touched the record during the flush, the write fails and the
  * record stays pending for the next flush, so no update is ever lost.
  */
 export interface PendingStore {
-  /** Store hashes that have at least one pending product. */
+  /**
+   * Store hashes that have pending products, from the store index in O(stores) (store-index.ts);
+   * stores found drained on the way are unlisted.
+   */
   stores(): Promise<string[]>;
-  load(storeHash: string): Promise<PendingProduct[]>;
-  /** Removes handled records; returns how many were removed and how many changed meanwhile (kept). */
-  complete(storeHash: string, items: readonly Pick<PendingProduct, 'productId' | 'version'>[]): Promise<{ removed: number; kept: number }>;
+  load(storeHash: string): Promise<LoadedPending[]>;
+  /**
+   * Removes handled records; returns how many were removed and how many changed meanwhile (kept).
+   * Takes their `events` off the store index (items loaded by `load` carry it) and unlists a drained store.
+   */
+  complete(storeHash: string, items: readonly (Pick<PendingProduct, 'productId' | 'version'> & { events?: number })[]): Promise<{ removed: number; kept: number }>;
   /** Records another failed read and when to try again. */
   defer(storeHash: string, items: readonly Deferral[]): Promise<{ deferred: number; kept: number }>;
   /** Removes records given up on and keeps a trace of them. */
-  giveUp(storeHash: string, items: readonly Pick<PendingProduct, 'productId' | 'version' | 'attempts'>[], reason: string): Promise<number>;
+  giveUp(storeHash: string, items: readonly (Pick<PendingProduct, 'productId' | 'version' | 'attempts'> & { events?: number })[], reason: string): Promise<number>;
   /**
    * Queues products for the next flush without an event (gap backfill after deactivated webhooks,
    * first sync): they go through the same debounce, fetch and rules as webhook-driven work.

@@ -9,6 +9,8 @@ export const COLLECTIONS = {
   eventChunks: 'eventChunks',
   /** One document per store + product with work to do; deleted by the flush that handled it. */
   pending: 'pendingProducts',
+  /** The store index: counter shards of the stores with pending work (src/events/store-index.ts). */
+  pendingStores: 'pendingStores',
   /** Permanently bad messages, kept for inspection; `expireAt` TTL. */
   rejections: 'rejections',
   /** Products given up on after repeated 404s; `expireAt` TTL. */

@@ -112,11 +112,20 @@ describe('FirestoreEventStore.recordRejection', () => {
 });
 
 describe('FirestoreEventStore.pendingCounts', () => {
-  it('counts pending products per store', async () => {
+  it('counts the product events not yet processed per store, from the store index', async () => {
     for (const [s, id] of [['a', 1], ['a', 2], ['b', 1], ['c', 5], ['a', 2]] as const) {
       await store.record(plan(ev('store/product/updated', { type: 'product', id }, `${s}${id}${Math.random()}`, s)));
     }
-    expect(await store.pendingCounts()).toEqual({ a: 2, b: 1, c: 1 });
+    // Product a/2 was touched twice: two events, one record (the count is of events, by design).
+    expect(await store.pendingCounts()).toEqual({ a: 3, b: 1, c: 1 });
+    expect((await db.collection(COLLECTIONS.pending).where('storeHash', '==', 'a').get()).size).toBe(2);
+  });
+
+  it('counts a duplicate once', async () => {
+    const e = ev('store/product/updated', { type: 'product', id: 3 }, 'dup', 'd');
+    await store.record(plan(e, 1, 'x'));
+    await store.record(plan(e, 2, 'y'));
+    expect(await store.pendingCounts()).toEqual({ d: 1 });
   });
   it('is empty with nothing pending', async () => expect(await store.pendingCounts()).toEqual({}));
 });
