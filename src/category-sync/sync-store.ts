@@ -102,9 +102,14 @@ export function createFlusher(deps: FlushDeps) {
     log.debug('flush lease held');
     try {
       const store = await deps.directory.get(storeHash);
-      if (!store) return { outcome: 'unknown-store' };
+      if (!store) {
+        // Not a store of ours (never installed, or forgotten): its events would pile up forever.
+        const dropped = await deps.pending.dropStore(storeHash, 'unknown-store');
+        if (dropped > 0) log.warn({ dropped }, 'pending work dropped for unknown store');
+        return { outcome: 'unknown-store' };
+      }
       if (store.status === 'uninstalled') {
-        const dropped = await deps.pending.dropStore(storeHash);
+        const dropped = await deps.pending.dropStore(storeHash, 'uninstalled');
         if (dropped > 0) log.info({ dropped }, 'pending work dropped for uninstalled store');
         return { outcome: 'uninstalled', dropped };
       }

@@ -14,6 +14,14 @@ export interface RecordOptions {
   signal?: AbortSignal;
 }
 
+/** Pending work dropped for a store that will never be processed (see PendingStore.dropStore). */
+export interface DroppedStore {
+  reason: 'uninstalled' | 'unknown-store';
+  /** Records dropped, summed over every drop in the record's lifetime (30 days since the last). */
+  records: number;
+  lastDroppedAt: string;
+}
+
 /** Durable side of ingest: dedupe markers, pending products, rejections. */
 export interface EventStore {
   /**
@@ -30,4 +38,6 @@ export interface EventStore {
    * twice counts twice), from the store index in O(stores). Approximate by design (store-index.ts).
    */
   pendingCounts(): Promise<Record<string, number>>;
+  /** Stores whose pending work was dropped lately (uninstalled or unknown), newest first, bounded. */
+  droppedStores(): Promise<Record<string, DroppedStore>>;
 }

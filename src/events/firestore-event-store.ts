@@ -2,7 +2,8 @@ import { FieldValue, Timestamp, type DocumentData, type DocumentReference, type 
 import { AppError, GrpcStatus, grpcCode } from '../errors.ts';
 import { COLLECTIONS } from '../firestore/collections.ts';
 import { createStoreIndex } from './store-index.ts';
-import type { EventStore, RecordOptions, Rejection } from './event-store.ts';
+import { PENDING_TTL_MS } from './pending-store.ts';
+import type { DroppedStore, EventStore, RecordOptions, Rejection } from './event-store.ts';
 import { chunkMarkerId, layoutWrites, type Chunk, type EventPlan, type Marker, type PendingTouch, type StoreEffect } from './plan-event-writes.ts';
 
 export const pendingDocId = (storeHash: string, productId: number) => `${storeHash}_${productId}`;
@@ -37,6 +38,9 @@ export interface FirestoreEventStoreOptions {
    */
   beforeCommit?: (info: CommitInfo) => void | Promise<void>;
 }
+
+/** /status lists the stores whose work was dropped most recently, up to this many. */
+const DROPPED_LISTED = 100;
 
 /** Large events commit their chunks this many at a time: faster than one by one, memory stays small. */
 const CHUNK_CONCURRENCY = 2;
@@ -94,6 +98,8 @@ export function createFirestoreEventStore(db: Firestore, opts: FirestoreEventSto
       // in: a read whose date_modified is older than this is stale and read again later.
       ...(touch.eventCreatedAt !== undefined ? { lastEventCreatedAt: touch.eventCreatedAt, newestEventCreatedAt: FieldValue.maximum(touch.eventCreatedAt) } : {}),
       ...(touch.deleted ? { deleteSeen: true } : {}),
+      // Refreshed by every event: only a record nobody processed for PENDING_TTL_MS expires.
+      expireAt: Timestamp.fromMillis(touch.seenAtMs + PENDING_TTL_MS),
     };
     for (let k = start; k < end; k++) {
       const productId = touch.productIds[k]!;
@@ -206,6 +212,15 @@ export function createFirestoreEventStore(db: Firestore, opts: FirestoreEventSto
       };
       const ref = r.messageId ? rejections.doc(`msg-${r.messageId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 200)}`) : rejections.doc();
       await ref.set(data);
+    },
+
+    async droppedStores() {
+      const snap = await db.collection(COLLECTIONS.droppedStores).orderBy('lastDroppedAt', 'desc').limit(DROPPED_LISTED).get();
+      const out: Record<string, DroppedStore> = {};
+      for (const d of snap.docs) {
+        out[d.id] = { reason: d.get('reason') as DroppedStore['reason'], records: (d.get('records') as number | undefined) ?? 0, lastDroppedAt: (d.get('lastDroppedAt') as Timestamp).toDate().toISOString() };
+      }
+      return out;
     },
 
     async pendingCounts() {

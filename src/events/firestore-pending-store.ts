@@ -2,11 +2,12 @@ import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore, type Prec
 import { GrpcStatus, grpcCode } from '../errors.ts';
 import { COLLECTIONS } from '../firestore/collections.ts';
 import { pendingDocId } from './firestore-event-store.ts';
-import type { LoadedPending, PendingStore } from './pending-store.ts';
+import { PENDING_TTL_MS, type LoadedPending, type PendingStore } from './pending-store.ts';
 import { createStoreIndex } from './store-index.ts';
 import { MAX_WRITES_PER_COMMIT } from './plan-event-writes.ts';
 
 const GIVEN_UP_TTL_MS = 30 * 24 * 3_600_000;
+const DROPPED_TTL_MS = 30 * 24 * 3_600_000;
 
 const versionOf = (ts: Timestamp) => `${ts.seconds}.${String(ts.nanoseconds).padStart(9, '0')}`;
 const timestampOf = (version: string) => {
@@ -58,6 +59,7 @@ const DROP_PAGE = MAX_WRITES_PER_COMMIT;
 export function createFirestorePendingStore(db: Firestore, clock: { now(): number } = Date): PendingStore {
   const pending = db.collection(COLLECTIONS.pending);
   const givenUp = db.collection(COLLECTIONS.givenUp);
+  const drops = db.collection(COLLECTIONS.droppedStores);
   const index = createStoreIndex(db, clock);
   const ref = (storeHash: string, productId: number) => pending.doc(pendingDocId(storeHash, productId));
   const pre = (version: string): Precondition => ({ lastUpdateTime: timestampOf(version) });
@@ -133,7 +135,15 @@ export function createFirestorePendingStore(db: Firestore, clock: { now(): numbe
         for (const productId of chunk) {
           batch.set(
             ref(storeHash, productId),
-            { storeHash, productId, lastSeenAt: Timestamp.fromMillis(nowMs), lastScope: reason, scopes: FieldValue.arrayUnion(reason), events: FieldValue.increment(1) },
+            {
+              storeHash,
+              productId,
+              lastSeenAt: Timestamp.fromMillis(nowMs),
+              lastScope: reason,
+              scopes: FieldValue.arrayUnion(reason),
+              events: FieldValue.increment(1),
+              expireAt: Timestamp.fromMillis(nowMs + PENDING_TTL_MS),
+            },
             { merge: true },
           );
         }
@@ -143,7 +153,7 @@ export function createFirestorePendingStore(db: Firestore, clock: { now(): numbe
       return ids.length;
     },
 
-    async dropStore(storeHash) {
+    async dropStore(storeHash, reason = 'uninstalled') {
       // Page by page: a store may hold hundreds of thousands of records.
       let dropped = 0;
       for (;;) {
@@ -155,6 +165,13 @@ export function createFirestorePendingStore(db: Firestore, clock: { now(): numbe
         dropped += page.size;
       }
       await index.releaseIfEmpty(storeHash);
+      if (dropped > 0) {
+        const now = clock.now();
+        await drops.doc(storeHash).set(
+          { storeHash, reason, records: FieldValue.increment(dropped), drops: FieldValue.increment(1), lastDroppedAt: Timestamp.fromMillis(now), expireAt: Timestamp.fromMillis(now + DROPPED_TTL_MS) },
+          { merge: true },
+        );
+      }
       return dropped;
     },
   };

@@ -1,5 +1,15 @@
 import type { PendingProduct } from '../category-sync/readiness.ts';
 
+/**
+ * Lifetime of a pending record after its last event (`expireAt`, Firestore TTL policy in terraform/).
+ * A safety net only: the sweep drops the work of uninstalled and unknown stores long before. Longer
+ * than BigCommerce's 48 h of retries and a weekend of outage; whatever an active store loses to it,
+ * the daily full sync reads again.
+ */
+export const PENDING_TTL_MS = 7 * 24 * 3_600_000;
+
+export type DropReason = 'uninstalled' | 'unknown-store';
+
 export interface Deferral {
   productId: number;
   version: string;
@@ -38,6 +48,9 @@ export interface PendingStore {
    * first sync): they go through the same debounce, fetch and rules as webhook-driven work.
    */
   enqueue(storeHash: string, productIds: readonly number[], reason: string, nowMs: number): Promise<number>;
-  /** Drops everything pending for a store (uninstalled). */
-  dropStore(storeHash: string): Promise<number>;
+  /**
+   * Drops everything pending for a store that will never be processed (uninstalled, or no store of
+   * ours), unlists it, and counts the drop per store for /status. Returns how many records it dropped.
+   */
+  dropStore(storeHash: string, reason?: DropReason): Promise<number>;
 }

@@ -33,6 +33,7 @@ describe('createIngest: what a failed write means for the push', () => {
       record: () => Promise.reject(recordError),
       recordRejection: (r) => (rejections.push(r), Promise.resolve()),
       pendingCounts: () => Promise.resolve({}),
+      droppedStores: () => Promise.resolve({}),
     };
     return { rejections, ingest: createIngest({ store, clock: { now: () => 1_000, sleep: () => Promise.resolve() }, dedupeTtlMs: 1, storeBudgetMs: 1_000 }) };
   };
