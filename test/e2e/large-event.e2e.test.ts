@@ -19,11 +19,14 @@ let emulator: Emulator;
 let db: Firestore;
 let service: ServiceProcess;
 const sharedJavaOpts = process.env.EMULATOR_JAVA_OPTS;
+const sharedHost = process.env.FIRESTORE_EMULATOR_HOST;
 
 beforeAll(async () => {
   process.env.EMULATOR_JAVA_OPTS = '-Xmx1g';
   emulator = await startEmulator('firestore');
   process.env.EMULATOR_JAVA_OPTS = sharedJavaOpts;
+  // The SDK lets FIRESTORE_EMULATOR_HOST override an explicit host: point it at this file's emulator.
+  process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   db = new Firestore({ projectId: PROJECT, host: emulator.host, ssl: false });
   service = await startService({
     GOOGLE_CLOUD_PROJECT: PROJECT,
@@ -37,6 +40,7 @@ afterAll(async () => {
   await service?.stop('SIGKILL');
   await db?.terminate();
   if (emulator) await stopEmulatorAndWait(emulator);
+  process.env.FIRESTORE_EMULATOR_HOST = sharedHost;
 });
 
 const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
