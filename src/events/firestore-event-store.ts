@@ -25,6 +25,18 @@ export function classifyStoreError(err: unknown): unknown {
   return err;
 }
 
+/**
+ * Runs the building of a batch: the SDK validates paths and values there, before any I/O, and throws
+ * a plain Error for what Firestore could never store. That is the event's fault, not Firestore's.
+ */
+function refuseInvalid(build: () => void): void {
+  try {
+    build();
+  } catch (err) {
+    throw new AppError('EVENT_STORE_REFUSED', err instanceof Error ? err.message : String(err), { retryable: false, cause: err });
+  }
+}
+
 /** What a commit hook sees: which commit of an event and how many writes it holds. */
 export interface CommitInfo {
   kind: 'one-commit' | 'chunk' | 'marker';
@@ -122,12 +134,14 @@ export function createFirestoreEventStore(db: Firestore, opts: FirestoreEventSto
   /** The common case: everything in one atomic commit led by the marker's create(). */
   async function recordInOneCommit(plan: EventPlan): Promise<'stored' | 'duplicate'> {
     const batch = counted();
-    batch.create(markers.doc(plan.marker.id), markerData(plan.marker));
-    if (plan.pending) {
-      addPending(batch, plan.pending, 0, plan.pending.productIds.length);
-      index.add(batch, plan.pending.storeHash, plan.pending.productIds.length, plan.marker.id);
-    }
-    addEffects(batch, plan.effects);
+    refuseInvalid(() => {
+      batch.create(markers.doc(plan.marker.id), markerData(plan.marker));
+      if (plan.pending) {
+        addPending(batch, plan.pending, 0, plan.pending.productIds.length);
+        index.add(batch, plan.pending.storeHash, plan.pending.productIds.length, plan.marker.id);
+      }
+      addEffects(batch, plan.effects);
+    });
     try {
       await batch.commit('one-commit');
       return 'stored';
@@ -158,17 +172,19 @@ export function createFirestoreEventStore(db: Firestore, opts: FirestoreEventSto
           return;
         }
         const batch = counted();
-        batch.create(chunkMarkers.doc(chunkMarkerId(plan.marker.id, chunk)), {
-          eventId: plan.marker.id,
-          storeHash: touch.storeHash,
-          index: chunk.index,
-          products: chunk.end - chunk.start,
-          expireAt: Timestamp.fromMillis(plan.marker.expireAtMs),
-        });
-        addPending(batch, touch, chunk.start, chunk.end);
         const chunkId = chunkMarkerId(plan.marker.id, chunk);
-        index.add(batch, touch.storeHash, chunk.end - chunk.start, chunkId);
         try {
+          refuseInvalid(() => {
+            batch.create(chunkMarkers.doc(chunkId), {
+              eventId: plan.marker.id,
+              storeHash: touch.storeHash,
+              index: chunk.index,
+              products: chunk.end - chunk.start,
+              expireAt: Timestamp.fromMillis(plan.marker.expireAtMs),
+            });
+            addPending(batch, touch, chunk.start, chunk.end);
+            index.add(batch, touch.storeHash, chunk.end - chunk.start, chunkId);
+          });
           await batch.commit('chunk');
         } catch (err) {
           // A concurrent delivery of the same event committed this chunk first: it is done.
@@ -180,8 +196,10 @@ export function createFirestoreEventStore(db: Firestore, opts: FirestoreEventSto
     if (failure) throw failure.error;
 
     const batch = counted();
-    batch.create(markerRef, markerData(plan.marker));
-    addEffects(batch, plan.effects);
+    refuseInvalid(() => {
+      batch.create(markerRef, markerData(plan.marker));
+      addEffects(batch, plan.effects);
+    });
     try {
       await batch.commit('marker');
       return 'stored';

@@ -91,6 +91,12 @@ describe('FirestoreEventStore.record', () => {
     expect((await db.collection(COLLECTIONS.markers).doc(p.marker.id).get()).exists).toBe(false);
   });
 
+  it('refuses, non-retryably, a write the SDK itself rejects before sending it (an invalid document path)', async () => {
+    const p = plan(ev('store/product/updated', { type: 'product', id: 5 }));
+    await expect(store.record({ ...p, marker: { ...p.marker, id: 'a/b' } })).rejects.toMatchObject({ code: 'EVENT_STORE_REFUSED', retryable: false });
+    expect((await db.collection(COLLECTIONS.pending).get()).size).toBe(0);
+  });
+
   it('records an unhandled scope as a marker only', async () => {
     const p = plan(ev('store/order/created', { type: 'order', id: 1 }));
     expect(await store.record(p)).toBe('stored');
