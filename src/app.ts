@@ -85,13 +85,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   server.get('/healthz', () => ({ ok: true }));
 
-  server.get('/status', { onRequest: guard([...deps.operatorServiceAccounts, ...deps.pushServiceAccounts]) }, async () => ({
-    startedAt: new Date(startedAt).toISOString(),
-    uptimeSeconds: Math.round((now() - startedAt) / 1000),
-    events: { ...counters },
-    pending: await deps.eventStore.pendingCounts(),
-    ...(deps.statusExtras ? await deps.statusExtras() : {}),
-  }));
+  server.get('/status', { onRequest: guard([...deps.operatorServiceAccounts, ...deps.pushServiceAccounts]) }, async () => {
+    const [pending, dropped, extras] = await Promise.all([deps.eventStore.pendingCounts(), deps.eventStore.droppedStores(), deps.statusExtras?.() ?? {}]);
+    return {
+      startedAt: new Date(startedAt).toISOString(),
+      uptimeSeconds: Math.round((now() - startedAt) / 1000),
+      events: { ...counters },
+      // Approximate (store index): product events not yet processed, per store with work.
+      pending,
+      pendingIs: 'approximate count of unprocessed product events per store',
+      // Work of uninstalled or unknown stores, dropped at sweep time (records, newest stores first).
+      dropped,
+      ...extras,
+    };
+  });
 
   await server.register(pushRoute, {
     ingest: deps.ingest,

@@ -44,6 +44,8 @@ export const ErrorCode = {
   // Push path (src/ingest/)
   /** Firestore did not answer within PUSH_STORE_BUDGET_MS: the push is answered 503 and redelivered. */
   EVENT_STORE_TIMEOUT: 'EVENT_STORE_TIMEOUT',
+  /** Firestore refused the event's writes themselves (INVALID_ARGUMENT, OUT_OF_RANGE, an invalid path): acked and recorded as a rejection, never retried. */
+  EVENT_STORE_REFUSED: 'EVENT_STORE_REFUSED',
 
   // Category rules (src/rules/)
   /** Category writes called with an invalid batch size or URL length (a programming error). */

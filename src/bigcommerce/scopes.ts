@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { BigCommerceEvent } from './webhook-event.ts';
 
 /**
@@ -47,36 +46,63 @@ export function scopeAction(scope: string): ScopeAction | undefined {
 
 export const isProductDelete = (scope: string) => scope === 'store/product/deleted';
 
-const intLike = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
-const asInt = (v: unknown): number | undefined => {
-  const r = intLike.safeParse(v);
-  return r.success && r.data > 0 ? r.data : undefined;
-};
+/**
+ * A product id as BigCommerce sends it: a positive integer, as a number or a string of digits, that
+ * JavaScript holds exactly. Anything else ("1152921504606846977", 0, -1, "12abc", 1.5) is refused:
+ * stored, it would fail every later read of its store.
+ */
+export function parseProductId(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
 const field = (o: unknown, k: string): unknown => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined);
+const show = (v: unknown) => (v === undefined ? 'missing' : (JSON.stringify(v) ?? typeof v).slice(0, 40));
+const MAX_LISTED = 3;
+
+export type ProductIdsResult = { ok: true; ids: number[] } | { ok: false; reason: string };
 
 /**
  * The products an event concerns (reference §2.2): `store/product/*` carries the product id in
  * `data.id` (inventory events also in `data.inventory.product_id`), `store/sku/*` in
  * `data.sku.product_id` or `data.inventory.product_id`, product metafield events in
  * `data.resource_id`, shared-modifier updates in `data.affected_product_ids`.
+ *
+ * Strict: an event of these scopes whose product id is missing or not a product id is refused as a
+ * whole, with the reason naming the offending fields (the push path records it as a rejection).
+ * Dropping just the bad ids would hide a malformed event; BigCommerce's own ids are always valid.
  */
-export function productIdsOf(event: BigCommerceEvent): number[] {
+export function productIdsOf(event: BigCommerceEvent): ProductIdsResult {
   const d = event.data;
   const ids = new Set<number>();
-  const add = (v: unknown) => {
-    const n = asInt(v);
+  const bad: string[] = [];
+  let badCount = 0;
+  const take = (path: string, v: unknown) => {
+    const n = parseProductId(v);
     if (n !== undefined) ids.add(n);
+    else if (++badCount <= MAX_LISTED) bad.push(`${path}: ${show(v)}`);
   };
+  const present = (v: unknown) => v !== undefined && v !== null;
+
   if (event.scope.startsWith('store/product/metafield/')) {
-    add(d.resource_id);
+    take('data.resource_id', d.resource_id);
   } else if (event.scope.startsWith('store/product/')) {
-    add(field(d.inventory, 'product_id'));
-    if (ids.size === 0 && (d.type === undefined || d.type === 'product')) add(d.id);
+    if (present(field(d.inventory, 'product_id'))) take('data.inventory.product_id', field(d.inventory, 'product_id'));
+    else if (d.type === undefined || d.type === 'product') take('data.id', d.id);
+    else take(`data.id (data.type ${show(d.type)}, expected "product")`, undefined);
   } else if (event.scope.startsWith('store/sku/')) {
-    add(field(d.sku, 'product_id'));
-    add(field(d.inventory, 'product_id'));
-  } else if (event.scope === 'store/modifier/updated' && Array.isArray(d.affected_product_ids)) {
-    for (const v of d.affected_product_ids) add(v);
+    const fromSku = field(d.sku, 'product_id');
+    const fromInventory = field(d.inventory, 'product_id');
+    if (!present(fromSku) && !present(fromInventory)) take('data.sku.product_id', undefined);
+    if (present(fromSku)) take('data.sku.product_id', fromSku);
+    if (present(fromInventory)) take('data.inventory.product_id', fromInventory);
+  } else if (event.scope === 'store/modifier/updated' && present(d.affected_product_ids)) {
+    if (!Array.isArray(d.affected_product_ids)) take('data.affected_product_ids', d.affected_product_ids);
+    else d.affected_product_ids.forEach((v: unknown, i) => take(`data.affected_product_ids[${i}]`, v));
   }
-  return [...ids].sort((a, b) => a - b);
+  if (badCount > 0) {
+    const more = badCount > bad.length ? ` and ${badCount - bad.length} more` : '';
+    return { ok: false, reason: `product id not a safe positive integer: ${bad.join('; ')}${more}` };
+  }
+  return { ok: true, ids: [...ids].sort((a, b) => a - b) };
 }

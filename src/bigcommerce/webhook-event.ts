@@ -6,7 +6,7 @@ import { storeHashOfContext } from './store-hash.ts';
  * A BigCommerce webhook body (reference §2.1). Lenient where the documentation says payloads vary:
  * `store_id` is a string of digits today but was a number, `created_at` is sometimes missing, ids
  * inside `data` appear as numbers or numeric strings. `producer` (`stores/{hash}`) is the only
- * reliable store identity, so an event without it cannot be routed and is rejected.
+ * reliable store identity, so an event without a valid one cannot be routed and is rejected.
  */
 export const BigCommerceEventSchema = z
   .object({

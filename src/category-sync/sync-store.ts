@@ -80,9 +80,14 @@ const NO_WRITES: ApplyCategoryPlanResult = { assignRequests: 0, unassignRequests
 /** The store and its due records, or the result that ends the sync before any BigCommerce call. */
 async function loadWork(deps: CategorySyncDeps, storeHash: string, mode: SyncMode, log: Logger): Promise<Work | SyncResult> {
   const store = await deps.directory.get(storeHash);
-  if (!store) return { outcome: 'unknown-store' };
+  if (!store) {
+    // Not a store of ours (never installed, or forgotten): its events would pile up forever.
+    const dropped = await deps.pending.dropStore(storeHash, 'unknown-store');
+    if (dropped > 0) log.warn({ dropped }, 'pending work dropped for unknown store');
+    return { outcome: 'unknown-store' };
+  }
   if (store.status === 'uninstalled') {
-    const dropped = await deps.pending.dropStore(storeHash);
+    const dropped = await deps.pending.dropStore(storeHash, 'uninstalled');
     if (dropped > 0) log.info({ dropped }, 'pending work dropped for uninstalled store');
     return { outcome: 'uninstalled', dropped };
   }

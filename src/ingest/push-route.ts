@@ -52,11 +52,14 @@ export const pushRoute: FastifyPluginAsync<PushRouteOptions> = (app: FastifyInst
   return Promise.resolve();
 };
 
+const LOGGED_IDS = 20;
+
 function logOutcome(log: FastifyInstance['log'], o: IngestOutcome): void {
   switch (o.kind) {
     case 'stored':
       if (!o.handled) log.info({ storeHash: o.storeHash, scope: o.scope, messageId: o.messageId }, 'event scope not handled');
-      else log.debug({ storeHash: o.storeHash, scope: o.scope, productIds: o.productIds, messageId: o.messageId }, 'event stored');
+      // A modifier event may carry ~500k ids: the count, and the first ones as a sample.
+      else log.debug({ storeHash: o.storeHash, scope: o.scope, products: o.productIds.length, productIds: o.productIds.slice(0, LOGGED_IDS), messageId: o.messageId }, 'event stored');
       return;
     case 'duplicate':
       log.debug({ storeHash: o.storeHash, scope: o.scope, messageId: o.messageId }, 'event duplicate');

@@ -1,8 +1,7 @@
 // An in-memory PendingStore with the Firestore adapter's contract (events/firestore-pending-store.ts):
 // every write carries the version that was read and fails quietly ("kept") when the record changed
 // since. `touch` plays an event arriving for a product, which bumps the version.
-import type { Deferral, PendingStore } from '../../src/events/pending-store.ts';
-import type { PendingProduct } from '../../src/category-sync/readiness.ts';
+import type { Deferral, PendingStore, LoadedPending, PendingProduct } from '../../src/events/pending-store.ts';
 
 export interface GivenUp {
   storeHash: string;
@@ -67,8 +66,9 @@ export class FakePendingStore implements PendingStore {
     return Promise.resolve([...this.records.entries()].filter(([, m]) => m.size > 0).map(([h]) => h).sort());
   }
 
-  load(storeHash: string): Promise<PendingProduct[]> {
-    return Promise.resolve([...(this.records.get(storeHash)?.values() ?? [])].map((p) => ({ ...p })));
+  load(storeHash: string): Promise<LoadedPending[]> {
+    // One event per record: the fake does not count coalesced events (the store index does, in Firestore).
+    return Promise.resolve([...(this.records.get(storeHash)?.values() ?? [])].map((p) => ({ ...p, events: 1 })));
   }
 
   complete(storeHash: string, items: readonly Pick<PendingProduct, 'productId' | 'version'>[]): Promise<{ removed: number; kept: number }> {

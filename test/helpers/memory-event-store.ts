@@ -9,8 +9,8 @@ export type StoreFault = 'none' | 'throws' | 'hangs';
 
 export interface MemoryEventStore extends EventStore {
   markers: Map<string, Marker>;
-  /** `${storeHash}/${productId}` -> latest touch. */
-  pending: Map<string, PendingTouch>;
+  /** `${storeHash}/${productId}` -> the latest touch of that product. */
+  pending: Map<string, Omit<PendingTouch, 'productIds'> & { productId: number }>;
   rejections: Map<string, Rejection>;
   /** Plans that returned 'stored', per marker id (exactly-once is checked on this). */
   storedCount: Map<string, number>;
@@ -40,7 +40,11 @@ export function createMemoryEventStore(): MemoryEventStore {
       // Checked and written in one synchronous step: the same atomicity as the batch's create().
       if (s.markers.has(plan.marker.id)) return Promise.resolve('duplicate' as const);
       s.markers.set(plan.marker.id, plan.marker);
-      for (const p of plan.pending) s.pending.set(`${p.storeHash}/${p.productId}`, p);
+      const touch = plan.pending;
+      if (touch) {
+        const { productIds, ...rest } = touch;
+        for (const productId of productIds) s.pending.set(`${touch.storeHash}/${productId}`, { ...rest, productId });
+      }
       s.storedCount.set(plan.marker.id, (s.storedCount.get(plan.marker.id) ?? 0) + 1);
       return Promise.resolve('stored' as const);
     },
@@ -54,6 +58,9 @@ export function createMemoryEventStore(): MemoryEventStore {
       const counts: Record<string, number> = {};
       for (const p of s.pending.values()) counts[p.storeHash] = (counts[p.storeHash] ?? 0) + 1;
       return Promise.resolve(counts);
+    },
+    droppedStores() {
+      return Promise.resolve({});
     },
   };
   return s;

@@ -184,7 +184,8 @@ describe('POST /pubsub/push, property-based (in-memory event store)', () => {
         expect([...mem.markers.keys()]).toEqual([id]);
         expect(mem.storedCount.get(id)).toBe(1);
         const parsed = parseBigCommerceEvent(Buffer.from(data));
-        const ids = parsed.ok ? productIdsOf(parsed.event) : [];
+        const found = parsed.ok ? productIdsOf(parsed.event) : undefined;
+        const ids = found?.ok ? found.ids : [];
         expect([...mem.pending.keys()].sort()).toEqual(ids.map((p) => `${ev.storeHash}/${p}`).sort());
         expect(mem.rejections.size).toBe(0);
       }),
