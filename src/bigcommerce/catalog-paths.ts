@@ -3,7 +3,7 @@ import { AppError, ErrorCode } from '../errors.ts';
 /**
  * Paths (after `/stores/{hash}`) of the catalog calls, built by plain string concatenation in
  * the form BigCommerce documents: filter keys keep their literal colon (`id:in`, `date_modified:min`)
- * and list values their literal commas (`id:in=1,2,3`, `include_fields=id,price`), never `%3A`/`%2C`.
+ * and list values their literal commas (`id:in=1,2,3`, `include_fields=price,sale_price`), never `%3A`/`%2C`.
  * The URL length the id chunker (src/bigcommerce/chunk-ids.ts) measures is therefore exactly
  *   client.requestUrl(PRODUCTS_BY_IDS_PREFIX) + ids.join(',') + productsByIdsSuffix(ids.length, opts)
  * and a suffix built with count 250 is never shorter than the real one (the only variable part is

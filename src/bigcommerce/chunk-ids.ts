@@ -24,7 +24,7 @@ export interface ChunkIdsOptions {
    */
   urlPrefix: string;
   /**
-   * Appended after the ids, e.g. `&limit=250&include_fields=id,categories`. Pass the LONGEST suffix
+   * Appended after the ids, e.g. `&limit=250&include_fields=categories,sale_price`. Pass the LONGEST suffix
    * you will send (a `limit=` that varies with the chunk size must be counted at its widest).
    */
   urlSuffix?: string;

@@ -12,7 +12,7 @@ export const BigCommerceEventSchema = z
   .object({
     scope: z.string().regex(/^store\/[A-Za-z0-9_/{}*.-]+$/, 'scope must look like store/...'),
     store_id: z.union([z.string(), z.number()]).transform(String).optional(),
-    producer: z.string().refine((p) => storeHashOfContext(p) !== undefined, 'producer must be stores/{store_hash}'),
+    producer: z.string().refine((p) => storeHashOfContext(p) !== undefined, 'producer must be stores/{store_hash} (1-64 of A-Z a-z 0-9 _ -; not an id Firestore reserves)'),
     hash: z.string().min(1).max(200).optional(),
     created_at: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
     data: z.record(z.string(), z.unknown()).default({}),

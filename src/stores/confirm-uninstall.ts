@@ -36,7 +36,7 @@ export function decideUninstall(state: TokenState): UninstallDecision {
 }
 
 /** The probe request: one product id, the cheapest call every token of this app may make (products scope). */
-export const TOKEN_PROBE_PATH = '/v3/catalog/products?limit=1&include_fields=id';
+export const TOKEN_PROBE_PATH = '/v3/catalog/products?limit=1&include_fields=date_modified';
 
 /** One `GET TOKEN_PROBE_PATH` with the store's token; only the transport is needed. */
 export async function probeStoreToken(client: { request(method: 'GET', pathAndQuery: string): Promise<unknown> }): Promise<TokenProbe> {

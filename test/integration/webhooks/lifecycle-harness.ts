@@ -17,6 +17,8 @@ export async function lifecycle(db: Firestore, o: { apiUrl: string; projectId: s
       GOOGLE_CLOUD_PROJECT: o.projectId,
       BIGCOMMERCE_API_URL: o.apiUrl,
       BIGCOMMERCE_CLIENT_ID: o.ownClientId,
+      // Required with a client id (the OAuth redirect_uri is APP_URL/auth).
+      APP_URL: o.ownClientId ? 'https://app.example' : undefined,
       TOKEN_ENCRYPTION_KEY: TEST_KEY.toString('hex'),
       WEBHOOK_TOPIC: o.topic,
       WEBHOOK_SCOPES: o.scopes?.join(','),

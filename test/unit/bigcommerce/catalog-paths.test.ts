@@ -81,10 +81,10 @@ describe('keyset listing path (backfill, streamed full sync)', () => {
   });
   it('pages by id with the literal filter names, ids only by default', () => {
     expect(keysetProductsPath(250, { modifiedSinceMs: Date.UTC(2025, 0, 2, 3, 4, 5) })).toBe(
-      '/v3/catalog/products?date_modified:min=2025-01-02T03%3A04%3A05%2B00%3A00&id:greater=250&sort=id&direction=asc&limit=250&include_fields=id',
+      '/v3/catalog/products?date_modified:min=2025-01-02T03%3A04%3A05%2B00%3A00&id:greater=250&sort=id&direction=asc&limit=250&include_fields=date_modified',
     );
     expect(keysetProductsPath(0, { limit: 10, includeFields: ['id', 'categories'], include: ['custom_fields'] })).toBe(
-      '/v3/catalog/products?id:greater=0&sort=id&direction=asc&limit=10&include_fields=id,categories&include=custom_fields',
+      '/v3/catalog/products?id:greater=0&sort=id&direction=asc&limit=10&include_fields=categories&include=custom_fields',
     );
   });
   it.each([{ afterId: -1 }, { afterId: 1.5 }, { afterId: 0, limit: 0 }, { afterId: 0, limit: 251 }])('refuses %j', ({ afterId, limit }) => {

@@ -33,6 +33,6 @@ describe('probeStoreToken', () => {
   ] as const)('%s -> %s', async (_name, f, probe) => {
     calls.length = 0;
     expect(await probeStoreToken(client(f))).toBe(probe);
-    expect(calls).toEqual(['GET /v3/catalog/products?limit=1&include_fields=id']);
+    expect(calls).toEqual(['GET /v3/catalog/products?limit=1&include_fields=date_modified']);
   });
 });
