@@ -23,6 +23,13 @@ import { desiredWebhooks } from './webhooks/desired-webhooks.ts';
 import { createWebhookReconciler } from './webhooks/reconcile-webhooks.ts';
 import { webhookTaskRoutes } from './webhooks/task-routes.ts';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { createStoreRules } from './stores/store-rules.ts';
+import { appApiPlugin } from './app-api/app-api-plugin.ts';
+import { createSessionTokens } from './app-api/app-session.ts';
+import { loadAppAssets, renderAppShell } from './app-api/app-shell.ts';
+import { createActivitySource, createSyncLog, withSyncLog } from './app-api/activity.ts';
+import { createRulesService } from './app-api/rules-service.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -75,7 +82,9 @@ async function main(): Promise<void> {
     }
     return client;
   };
-  const flusher = createFlusher({
+  // Every sync lands in the store's sync log (the app's activity screen).
+  const syncLog = createSyncLog(db);
+  const baseFlusher = createFlusher({
     pending,
     leases: createFirestoreLeases(db, { owner: `${config.revision}/${randomUUID()}`, leaseMs: config.flush.leaseMs, clock: systemClock }),
     directory,
@@ -92,6 +101,7 @@ async function main(): Promise<void> {
       maxUrlLength: 2047,
     },
   });
+  const flusher = withSyncLog(baseFlusher, syncLog, systemClock, (err) => logger.warn({ err }, 'sync log write failed'));
   const scheduler = createFlushScheduler({
     flusher,
     pending,
@@ -117,6 +127,30 @@ async function main(): Promise<void> {
   if (!reconciler) logger.warn('WEBHOOK_TOPIC is not set: webhook reconcile and install-time webhook registration are off');
   const { clientId, clientSecret } = config.bigcommerce;
   const oauth = clientId && clientSecret && cipher ? { clientId, clientSecret, loginUrl: config.bigcommerce.loginUrl, redirectUri: config.bigcommerce.appUrl ? `${config.bigcommerce.appUrl}/auth` : undefined } : undefined;
+  // ---- The merchant app (src/app-api): rules editor, preview, explain, activity; /load opens it. ----
+  const storeRules = createStoreRules({ db, clock: systemClock });
+  const appSessions = clientSecret ? createSessionTokens({ clientSecret, nowMs: () => systemClock.now() }) : undefined;
+  const appAssets = [join(import.meta.dirname, 'web'), join(import.meta.dirname, '..', 'dist', 'web')].map(loadAppAssets).find((a) => a !== undefined);
+  const appApi = appSessions
+    ? appApiPlugin({
+        sessions: appSessions,
+        directory,
+        storeRules,
+        // Replaced by the resumable chunked sync job when it lands: one function, one place.
+        rules: createRulesService({ storeRules, startFullSync: (storeHash) => scheduler.run(storeHash, 'full'), logger }),
+        clientFor,
+        activity: createActivitySource({ db, registry, pending, rateLimiters, syncLog, clock: systemClock }),
+        clock: systemClock,
+        logger,
+        assets: appAssets,
+      })
+    : undefined;
+  const openApp = appSessions
+    ? (p: { storeHash: string; userId: number | undefined; userEmail: string | undefined }) =>
+        renderAppShell({ ...appSessions.issue({ storeHash: p.storeHash, userId: p.userId, email: p.userEmail }), storeHash: p.storeHash }, appAssets)
+    : undefined;
+  // ---- end of the merchant app ----
+
   const lifecyclePlugins = [
     appRoutes({
       oauth,
@@ -126,7 +160,9 @@ async function main(): Promise<void> {
       firstSync: (storeHash) => scheduler.run(storeHash, 'full'),
       clock: systemClock,
       logger,
+      openApp,
     }),
+    ...(appApi ? [appApi] : []),
     ...(reconciler ? [webhookTaskRoutes({ reconciler, allowedEmails: operatorAccounts })] : []),
   ];
 

@@ -26,6 +26,7 @@ export interface SignedPayload {
   /** `iat` in ms: when BigCommerce issued the callback (orders an uninstall against a reinstall). */
   issuedAtMs: number;
   userId: number | undefined;
+  userEmail: string | undefined;
 }
 
 export type SignedPayloadFailure = 'missing' | 'malformed' | 'signature' | 'audience' | 'expired' | 'not-yet-valid' | 'claims' | 'subject';
@@ -53,8 +54,13 @@ export async function verifySignedPayload(jwt: string | undefined, opts: { clien
   }
   const m = typeof payload.sub === 'string' ? CONTEXT.exec(payload.sub) : null;
   if (!m) throw fail('subject');
-  const user = payload.user as { id?: unknown } | undefined;
-  return { storeHash: m[1]!, issuedAtMs: (payload.iat ?? 0) * 1000, userId: typeof user?.id === 'number' ? user.id : undefined };
+  const user = payload.user as { id?: unknown; email?: unknown } | undefined;
+  return {
+    storeHash: m[1]!,
+    issuedAtMs: (payload.iat ?? 0) * 1000,
+    userId: typeof user?.id === 'number' ? user.id : undefined,
+    userEmail: typeof user?.email === 'string' ? user.email : undefined,
+  };
 }
 
 export const AuthQuerySchema = z.object({
@@ -152,6 +158,11 @@ export interface AppRoutesDeps {
   logger: Logger;
   /** How long /auth waits for the webhook registration before answering anyway (default 10 s). */
   registerBudgetMs?: number;
+  /**
+   * The app itself (src/app-api): the HTML `/load` answers for an installed store, holding a fresh
+   * app session for the verified user. Without it, /load answers a plain status page.
+   */
+  openApp?: ((p: SignedPayload) => string) | undefined;
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -234,6 +245,10 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
       const life = await deps.registry.lifecycle(p.storeHash);
       if (!store || store.status === 'uninstalled' || !store.accessToken) {
         return page(reply, 200, 'Automated Categories', [`Store ${p.storeHash} is not installed. Install the app again to connect it.`]);
+      }
+      if (deps.openApp) {
+        // The signed payload is in this URL: no referrer may carry it to the assets' requests.
+        return reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(deps.openApp(p));
       }
       const lines = [
         `Store ${p.storeHash} is connected.`,
