@@ -59,6 +59,7 @@ function App({ storeHash }: { storeHash: string }) {
   };
 
   const save = async () => {
+    alerts.clear();
     setBusy(true);
     try {
       const r = await request<{ version: number }>('PUT', '/rules', { ruleSet: toRuleSet(drafts), expectedVersion: loaded?.version ?? 0 });
@@ -75,6 +76,7 @@ function App({ storeHash }: { storeHash: string }) {
     abort.current?.abort();
     const ctl = new AbortController();
     abort.current = ctl;
+    alerts.clear();
     setIssues([]);
     setPreview({ running: true, progress: undefined, result: undefined, error: undefined });
     setTab('preview');

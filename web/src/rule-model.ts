@@ -72,7 +72,8 @@ export const emptyRule = (): RuleDraft => ({ key: newKey(), name: '', categoryId
 function valueText(v: Json): string {
   if (Array.isArray(v)) return v.map((x) => valueText(x)).join(', ');
   if (v === undefined) return 'true';
-  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v as string | number | boolean);
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v) ?? '';
 }
 
 function leafDraft(c: Leaf): LeafDraft {

@@ -93,18 +93,24 @@ export function RulesScreen(p: RulesScreenProps) {
                     return (
                       <Flex key={j} flexDirection="row" flexGap="0.75rem" alignItems="flex-start" marginTop="small" data-testid={`rule-${i}-leaf-${j}`}>
                         <FlexItem flexBasis="26%">
+                          <FormGroup>
                           <Select label={j === 0 ? 'Field' : undefined} options={FIELDS.map((f) => ({ value: f.value, content: f.label, description: f.value === 'custom' ? undefined : f.value }))} value={l.field} onOptionChange={(v) => updateLeaf(i, j, { field: v ?? 'price' })} error={err('field')} data-testid={`rule-${i}-leaf-${j}-field`} />
+                          </FormGroup>
                           {l.field === 'custom' && <Input placeholder="Custom field name" value={l.customName} onChange={(e) => updateLeaf(i, j, { customName: e.target.value })} />}
                         </FlexItem>
                         <FlexItem flexBasis="26%">
-                          <Select label={j === 0 ? 'Condition' : undefined} options={OPS.map((o) => ({ value: o, content: OP_LABELS[o] }))} value={l.op} onOptionChange={(v) => updateLeaf(i, j, { op: v ?? 'eq' })} error={err('op')} data-testid={`rule-${i}-leaf-${j}-op`} />
+                          <FormGroup>
+                            <Select label={j === 0 ? 'Condition' : undefined} options={OPS.map((o) => ({ value: o, content: OP_LABELS[o] }))} value={l.op} onOptionChange={(v) => updateLeaf(i, j, { op: v ?? 'eq' })} error={err('op')} data-testid={`rule-${i}-leaf-${j}-op`} />
+                          </FormGroup>
                         </FlexItem>
                         <FlexItem flexGrow={1}>
+                          <FormGroup>
                           {l.op === 'exists' ? (
                             <Select label={j === 0 ? 'Value' : undefined} options={[{ value: 'true', content: 'yes' }, { value: 'false', content: 'no' }]} value={l.value === 'false' ? 'false' : 'true'} onOptionChange={(v) => updateLeaf(i, j, { value: v ?? 'true' })} />
                           ) : (
                             <Input label={j === 0 ? 'Value' : undefined} value={l.value} onChange={(e) => updateLeaf(i, j, { value: e.target.value })} error={err('value')} description={l.op === 'in' ? 'Comma-separated' : undefined} data-testid={`rule-${i}-leaf-${j}-value`} />
                           )}
+                          </FormGroup>
                         </FlexItem>
                         <FlexItem>
                           <Box marginTop={j === 0 ? 'xLarge' : 'none'}>
