@@ -26,6 +26,8 @@ export interface CliGroup {
   name: string;
   summary: string;
   commands: Record<string, CliCommand>;
+  /** Command run when flags follow the group name directly (`explain --store H --product 1`). */
+  defaultCommand?: string;
 }
 
 /** Thrown by commands for a bad flag combination: printed with the command's help, exit 2. */
@@ -60,7 +62,11 @@ function commandHelp(g: CliGroup, name: string, c: CliCommand): string {
 
 /** Runs one command line (argv without `node main.ts`) and returns the process exit code. */
 export async function runCli(argv: readonly string[], groups: readonly CliGroup[], io: CliIo): Promise<number> {
-  const [groupName, commandName, ...rest] = argv;
+  const [groupName, ...tail] = argv;
+  const group0 = groups.find((g) => g.name === groupName);
+  // A group with a default command takes its flags right after the group name.
+  const implicit = group0?.defaultCommand !== undefined && tail[0]?.startsWith('--') === true && tail[0] !== '--help';
+  const [commandName, ...rest] = implicit ? [group0.defaultCommand!, ...tail] : tail;
   if (groupName === undefined || groupName === '--help' || groupName === '-h' || groupName === 'help') {
     io.out(mainHelp(groups));
     return groupName === undefined ? 2 : 0;

@@ -3,8 +3,9 @@
 import { runCli, type CliGroup } from './cli.ts';
 import { deadLetterGroup } from './dead-letter.ts';
 import { webhooksGroup } from './webhooks.ts';
+import { explainGroup, rulesGroup } from './rules.ts';
 
-const GROUPS: readonly CliGroup[] = [deadLetterGroup, webhooksGroup];
+const GROUPS: readonly CliGroup[] = [deadLetterGroup, webhooksGroup, rulesGroup, explainGroup];
 
 process.exitCode = await runCli(process.argv.slice(2), GROUPS, {
   out: (text) => process.stdout.write(`${text}\n`),
