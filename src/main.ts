@@ -101,7 +101,7 @@ async function main(): Promise<void> {
       maxUrlLength: 2047,
     },
   });
-  const flusher = withSyncLog(baseFlusher, syncLog, systemClock, (err) => logger.warn({ err }, 'sync log write failed'));
+  const flusher = { ...baseFlusher, flushStore: withSyncLog(baseFlusher.flushStore, syncLog, systemClock, (err) => logger.warn({ err }, 'sync log write failed')) };
   const scheduler = createFlushScheduler({
     flusher,
     pending,

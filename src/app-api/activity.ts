@@ -1,7 +1,6 @@
 import { Timestamp, type Firestore } from '@google-cloud/firestore';
 import type { Clock } from '../clock.ts';
 import type { RateLimiterRegistry } from '../bigcommerce/rate-limiter.ts';
-import type { FlushMode, FlushResult } from '../category-sync/sync-store.ts';
 import type { PendingStore } from '../events/pending-store.ts';
 import { pendingDocId } from '../events/firestore-event-store.ts';
 import { COLLECTIONS } from '../firestore/collections.ts';
@@ -84,41 +83,59 @@ export function createSyncLog(db: Firestore): SyncLog {
   };
 }
 
-/** The sync log line of a flush result (pure). Results that did no work (busy, not due) are not logged. */
-export function syncLogEntry(atMs: number, result: FlushResult): SyncLogEntry | undefined {
+/**
+ * What the sync log needs from a category sync's result: structural, so it follows the sync's own
+ * result type without importing it (the sync module can be renamed or reshaped freely).
+ */
+export interface SyncResultLike {
+  outcome: string;
+  mode?: string;
+  productsFetched?: number;
+  fetchRequests?: number;
+  changedProducts?: number;
+  missing?: number;
+  givenUp?: number;
+  writes?: { assignRequests: number; unassignRequests: number };
+}
+
+/** The sync log line of a sync result (pure). Results that did no work (busy, not due) are not logged. */
+export function syncLogEntry(atMs: number, result: SyncResultLike): SyncLogEntry | undefined {
   if (result.outcome !== 'flushed') return undefined;
   return {
     atMs,
-    mode: result.mode,
+    mode: result.mode ?? 'auto',
     outcome: result.outcome,
-    productsRead: result.productsFetched,
-    reads: result.fetchRequests,
-    changedProducts: result.changedProducts,
-    writes: result.writes.assignRequests + result.writes.unassignRequests,
-    failures: result.missing + result.givenUp,
+    productsRead: result.productsFetched ?? 0,
+    reads: result.fetchRequests ?? 0,
+    changedProducts: result.changedProducts ?? 0,
+    writes: (result.writes?.assignRequests ?? 0) + (result.writes?.unassignRequests ?? 0),
+    failures: (result.missing ?? 0) + (result.givenUp ?? 0),
   };
 }
 
 /**
- * Wraps a flusher so every sync that did work, and every failed one, lands in the sync log. The
- * log write never fails the sync (it is only for people looking at the activity screen).
+ * Wraps a store sync function so every sync that did work, and every failed one, lands in the sync
+ * log. The log write never fails the sync (it is only for people looking at the activity screen).
+ * Composition: `{ ...sync, syncStore: withSyncLog(sync.syncStore, log, clock, onLogError) }`.
  */
-export function withSyncLog<F extends { flushStore(storeHash: string, mode?: FlushMode): Promise<FlushResult> }>(flusher: F, log: SyncLog, clock: Clock, onLogError: (err: unknown) => void): F {
-  return {
-    ...flusher,
-    async flushStore(storeHash: string, mode?: FlushMode) {
-      const atMs = clock.now();
-      try {
-        const r = await flusher.flushStore(storeHash, mode);
-        const entry = syncLogEntry(atMs, r);
-        if (entry) await log.record(storeHash, entry).catch(onLogError);
-        return r;
-      } catch (err) {
-        const entry: SyncLogEntry = { atMs, mode: mode ?? 'auto', outcome: 'failed', productsRead: 0, reads: 0, changedProducts: 0, writes: 0, failures: 0, error: (err as { code?: string }).code ?? (err as Error).message };
-        await log.record(storeHash, entry).catch(onLogError);
-        throw err;
-      }
-    },
+export function withSyncLog<M extends string, R extends SyncResultLike>(
+  run: (storeHash: string, mode?: M) => Promise<R>,
+  log: SyncLog,
+  clock: Clock,
+  onLogError: (err: unknown) => void,
+): (storeHash: string, mode?: M) => Promise<R> {
+  return async (storeHash, mode) => {
+    const atMs = clock.now();
+    try {
+      const r = await run(storeHash, mode);
+      const entry = syncLogEntry(atMs, r);
+      if (entry) await log.record(storeHash, entry).catch(onLogError);
+      return r;
+    } catch (err) {
+      const entry: SyncLogEntry = { atMs, mode: mode ?? 'auto', outcome: 'failed', productsRead: 0, reads: 0, changedProducts: 0, writes: 0, failures: 0, error: (err as { code?: string }).code ?? (err as Error).message };
+      await log.record(storeHash, entry).catch(onLogError);
+      throw err;
+    }
   };
 }
 

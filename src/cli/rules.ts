@@ -51,34 +51,30 @@ async function rulesFromEnv(env: CliIo['env']) {
   const clientFor = (s: { storeHash: string; accessToken: string }) =>
     createBigCommerceClient({ apiUrl: config.bigcommerce.apiUrl, storeHash: s.storeHash, accessToken: s.accessToken, logger, requestBudgetMs: config.bigcommerce.requestBudgetMs, rateLimiter: limiters.forStore(s.storeHash) });
   const pending = createFirestorePendingStore(db, systemClock);
-  const flusher = withSyncLog(
-    createFlusher({
-      pending,
-      leases: createFirestoreLeases(db, { owner: `cli/${randomUUID()}`, leaseMs: config.flush.leaseMs, clock: systemClock }),
-      directory,
-      clientFor,
-      clock: systemClock,
-      logger,
-      settings: {
-        windowMs: config.flush.windowMs,
-        maxWaitMs: config.flush.maxWaitMs,
-        missingMaxAttempts: config.flush.missingMaxAttempts,
-        missingRetryMs: config.flush.missingRetryMs,
-        staleToleranceMs: config.flush.staleToleranceMs,
-        fetchConcurrency: config.bigcommerce.fetchConcurrency,
-        maxUrlLength: 2047,
-      },
-    }),
-    createSyncLog(db),
-    systemClock,
-    () => undefined,
-  );
+  const base = createFlusher({
+    pending,
+    leases: createFirestoreLeases(db, { owner: `cli/${randomUUID()}`, leaseMs: config.flush.leaseMs, clock: systemClock }),
+    directory,
+    clientFor,
+    clock: systemClock,
+    logger,
+    settings: {
+      windowMs: config.flush.windowMs,
+      maxWaitMs: config.flush.maxWaitMs,
+      missingMaxAttempts: config.flush.missingMaxAttempts,
+      missingRetryMs: config.flush.missingRetryMs,
+      staleToleranceMs: config.flush.staleToleranceMs,
+      fetchConcurrency: config.bigcommerce.fetchConcurrency,
+      maxUrlLength: 2047,
+    },
+  });
+  const syncStore = withSyncLog(base.flushStore, createSyncLog(db), systemClock, () => undefined);
   const storeRules = createStoreRules({ db, clock: systemClock });
   let sync: Promise<unknown> = Promise.resolve();
   const rules = createRulesService({
     storeRules,
     startFullSync: (h) => {
-      sync = flusher.flushStore(h, 'full');
+      sync = syncStore(h, 'full');
       return sync;
     },
     logger,
