@@ -24,7 +24,8 @@ const LAYERS = [
   ['src/events/'],
   ['src/stores/'],
   ['src/ingest/', 'src/category-sync/'],
-  ['src/webhooks/'],
+  // Webhook upkeep and the merchant app's API: independent of each other.
+  ['src/webhooks/', 'src/app-api/'],
   // The HTTP edge, then the composition root, then the entry points that call both.
   ['src/app.ts'],
   ['src/services.ts'],

@@ -6,7 +6,8 @@
  *
  * Prefixes: BC_ (BigCommerce transport), FETCH_ (reading products by id), EVENT_ (the event store on
  * the push path), RULES_ (category rules), STORE_ (store registry, install flow, tokens), WEBHOOK_
- * (webhook registry and reconcile), SANDBOX_ (the local BigCommerce stand-in; never in production).
+ * (webhook registry and reconcile), APP_ (the merchant app's API), SANDBOX_ (the local BigCommerce
+ * stand-in; never in production).
  */
 export const ErrorCode = {
   // BigCommerce transport (src/bigcommerce/client.ts, rate-limiter.ts, catalog-paths.ts)
@@ -56,6 +57,12 @@ export const ErrorCode = {
   RULES_FILE_UNREADABLE: 'RULES_FILE_UNREADABLE',
   /** A rule set is not valid JSON or breaks the rule schema; details list every problem. */
   RULES_INVALID: 'RULES_INVALID',
+  /** A rule set too large to store as one version (Firestore document size). */
+  RULES_TOO_LARGE: 'RULES_TOO_LARGE',
+  /** Rules saved from a version that is no longer current (someone saved meanwhile): reload, then save. */
+  RULES_VERSION_CONFLICT: 'RULES_VERSION_CONFLICT',
+  /** A rollback to a rules version the store does not have. */
+  RULES_VERSION_NOT_FOUND: 'RULES_VERSION_NOT_FOUND',
 
   // Stores: install flow, registry, tokens (src/stores/)
   /** BigCommerce rejected our client id or secret at the token endpoint: fix the configuration. */
@@ -105,6 +112,15 @@ export const ErrorCode = {
 
   // The local BigCommerce stand-in (src/sandbox/; its BigCommerce-facing errors use BigCommerce's own bodies)
   /** A control-API request body or parameter is invalid. */
+  // The merchant app's API (src/app-api)
+  /** A preview (or other long app read) was cancelled by the merchant closing the request. */
+  APP_CANCELLED: 'APP_CANCELLED',
+  /** Explain: no product with that id, name or SKU in the store. */
+  APP_PRODUCT_NOT_FOUND: 'APP_PRODUCT_NOT_FOUND',
+  /** An app API request whose body or query does not match its schema. */
+  APP_REQUEST_INVALID: 'APP_REQUEST_INVALID',
+  /** The session's store is not installed (or has no token): the app cannot read its catalog. */
+  APP_STORE_NOT_INSTALLED: 'APP_STORE_NOT_INSTALLED',
   SANDBOX_BAD_REQUEST: 'SANDBOX_BAD_REQUEST',
   /** An event to emit has no concrete scope. */
   SANDBOX_INVALID_EVENT: 'SANDBOX_INVALID_EVENT',

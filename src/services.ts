@@ -26,6 +26,14 @@ import { createStoreDirectory, type StoreContext, type StoreDirectory } from './
 import { createStoreRegistry, type StoreRegistry } from './stores/store-registry.ts';
 import { createTokenCipher } from './stores/token-cipher.ts';
 import { probeStoreToken } from './stores/confirm-uninstall.ts';
+import { createStoreRules, type StoreRules } from './stores/store-rules.ts';
+import type { SignedPayload } from './stores/app-routes.ts';
+import { appApiPlugin } from './app-api/app-api-plugin.ts';
+import { createSessionTokens } from './app-api/app-session.ts';
+import { loadAppAssets, renderAppShell } from './app-api/app-shell.ts';
+import { createActivitySource, createSyncLog, withSyncLog, type SyncLog } from './app-api/activity.ts';
+import { createRulesService } from './app-api/rules-service.ts';
+import { join } from 'node:path';
 import { appRoutes, type OAuthSettings } from './stores/app-routes.ts';
 import { desiredWebhooks } from './webhooks/desired-webhooks.ts';
 import { createWebhookReconciler, type ReconcileSettings, type WebhookReconciler } from './webhooks/reconcile-webhooks.ts';
@@ -120,6 +128,37 @@ interface Core {
   pending: PendingStore;
   scheduler: SyncScheduler;
   reconciler: WebhookReconciler | undefined;
+  clientFor: (store: StoreCredentials) => BigCommerceClient;
+  rateLimiters: RateLimiterRegistry;
+  storeRules: StoreRules;
+  syncLog: SyncLog;
+}
+
+/**
+ * The merchant app (src/app-api): rules editor, preview, explain and activity behind an app session;
+ * `openApp` is what /load renders. Off without a client secret (it keys the sessions).
+ */
+function merchantApp(core: Core): { plugin: RoutePlugin | undefined; openApp: ((p: SignedPayload) => string) | undefined } {
+  const { config, clock, logger, db, scheduler, registry, directory, pending, clientFor, rateLimiters, storeRules, syncLog } = core;
+  const { clientSecret } = config.bigcommerce;
+  if (!clientSecret) return { plugin: undefined, openApp: undefined };
+  const sessions = createSessionTokens({ clientSecret, nowMs: () => clock.now() });
+  // The built bundle: next to dist/main.js in the image, under dist/ when running from src/.
+  const assets = [join(import.meta.dirname, 'web'), join(import.meta.dirname, '..', 'dist', 'web')].map(loadAppAssets).find((a) => a !== undefined);
+  const plugin = appApiPlugin({
+    sessions,
+    directory,
+    storeRules,
+    // Saving or rolling back rules re-syncs the whole catalog: one function, one place.
+    rules: createRulesService({ storeRules, startFullSync: (storeHash) => scheduler.run(storeHash, 'full'), logger }),
+    clientFor,
+    activity: createActivitySource({ db, registry, pending, rateLimiters, syncLog, clock }),
+    clock,
+    logger,
+    assets,
+  });
+  const openApp = (p: SignedPayload) => renderAppShell({ ...sessions.issue({ storeHash: p.storeHash, userId: p.userId, email: p.userEmail }), storeHash: p.storeHash }, assets);
+  return { plugin, openApp };
 }
 
 /** The HTTP edge's pieces: ingest, push auth, the after-store hook and the route groups. */
@@ -137,6 +176,7 @@ function httpServices(core: Core) {
   };
 
   const operatorAccounts = config.push.schedulerServiceAccount ? [config.push.schedulerServiceAccount] : [];
+  const merchant = merchantApp(core);
   const routes: RoutePlugin[] = [
     taskRoutes({ scheduler, directory, allowedEmails: operatorAccounts }),
     appRoutes({
@@ -146,9 +186,11 @@ function httpServices(core: Core) {
       registerWebhooks: (storeHash) => (reconciler ? reconciler.reconcileStore(storeHash) : Promise.resolve({ outcome: 'off', errors: [{ code: 'WEBHOOK_CONFIG_INVALID', message: 'WEBHOOK_TOPIC is not set' }] })),
       firstSync: (storeHash) => scheduler.run(storeHash, 'full'),
       rateLimit: { max: config.bigcommerce.callbackRateLimitPerMinute, windowMs: 60_000 },
+      openApp: merchant.openApp,
       clock,
       logger,
     }),
+    ...(merchant.plugin ? [merchant.plugin] : []),
     ...(reconciler ? [webhookTaskRoutes({ reconciler, allowedEmails: operatorAccounts })] : []),
   ];
 
@@ -195,7 +237,11 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const registry: StoreRegistry = createStoreRegistry({ db, cipher, pending, logger, probeToken: (storeHash, accessToken) => probeStoreToken(clientFor({ storeHash, accessToken })) });
   const leases: LeaseManager = createFirestoreLeases(db, { owner: overrides.leaseOwner ?? `${config.revision}/${randomUUID()}`, leaseMs: config.flush.leaseMs, clock });
 
-  const categorySync = createCategorySync({ pending, leases, directory, clientFor, clock, logger, settings: categorySyncSettings(config, settings.categorySync) });
+  const storeRules = createStoreRules({ db, clock });
+  const syncLog = createSyncLog(db);
+  const baseSync = createCategorySync({ pending, leases, directory, clientFor, clock, logger, settings: categorySyncSettings(config, settings.categorySync) });
+  // Every sync's outcome lands in the store's sync log (the app's activity screen).
+  const categorySync = { ...baseSync, syncStore: withSyncLog(baseSync.syncStore, syncLog, clock, (err) => logger.warn({ err }, 'sync log write failed')) };
   const scheduler: SyncScheduler = createSyncScheduler({
     categorySync,
     pending,
@@ -207,11 +253,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const reconciler: WebhookReconciler | undefined =
     reconcileSettings && createWebhookReconciler({ directory, registry, pending, clientFor, clock, logger, settings: reconcileSettings, onEnqueued: (storeHash) => scheduler.notify(storeHash) });
 
-  const core: Core = { config, clock, logger, db, directory, registry, pending, scheduler, reconciler };
+  const core: Core = { config, clock, logger, db, directory, registry, pending, scheduler, reconciler, clientFor, rateLimiters, storeRules, syncLog };
   return {
     ...core,
-    clientFor,
-    rateLimiters,
     categorySync,
     desired,
     ...httpServices(core),

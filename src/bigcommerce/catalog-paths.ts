@@ -127,6 +127,13 @@ export function keysetProductsPath(afterId: number, opts: KeysetOptions = {}): s
   return `/v3/catalog/products?${since}id:greater=${afterId}&sort=id&direction=asc&limit=${limit}${include}`;
 }
 
+/** `/v3/catalog/products/{id}[?include_fields=..][&include=..]`: one product (explain reads it). */
+export function productPath(id: number, opts: IncludeOptions = {}): string {
+  assertIds([id]);
+  const q = includeQuery(opts);
+  return `/v3/catalog/products/${id}${q ? `?${q.slice(1)}` : ''}`;
+}
+
 /** `...category-assignments?category_id:in=<id>&product_id:in=<ids>`; chunk prefix = everything up to `product_id:in=`. */
 export function unassignCategoriesPrefix(categoryId: number): string {
   assertIds([categoryId], 'category_id');

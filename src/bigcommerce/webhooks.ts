@@ -226,7 +226,7 @@ export function createWebhooksApi(client: BigCommerceClient): WebhooksApi {
 
     async delete(id, c = {}) {
       const ctx: WebhookCallContext = { storeHash, operation: 'delete', id, ...c };
-      if (!WEBHOOK_ID_RE.test(id)) throw new AppError('WEBHOOK_INVALID', `not a webhook id: ${id} (expected bc/store/webhook/N)`, { details: { ...ctx } });
+      if (!WEBHOOK_ID_RE.test(id)) throw new AppError(ErrorCode.WEBHOOK_INVALID, `not a webhook id: ${id} (expected bc/store/webhook/N)`, { details: { ...ctx } });
       const res = await client.graphql<unknown>(deleteWebhookMutation(id));
       // [U] an unknown id: the sandbox answers a field error on deleteWebhook (data null), which
       // is the one GraphQL-level error that means "already gone" rather than "query refused".

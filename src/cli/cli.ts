@@ -27,7 +27,7 @@ export interface CliGroup {
   name: string;
   summary: string;
   commands: Record<string, CliCommand>;
-  /** Runs when the group is followed by flags or nothing (`doctor --store X`); `--help` still shows the group. */
+  /** Runs when the group is followed by flags or nothing (`doctor --store X`, `explain --store H --product 1`); `--help` still shows the group. */
   defaultCommand?: string;
 }
 
@@ -77,7 +77,11 @@ function commandHelp(g: CliGroup, name: string, c: CliCommand): string {
 
 /** Runs one command line (argv without `node main.ts`) and returns the process exit code. */
 export async function runCli(argv: readonly string[], groups: readonly CliGroup[], io: CliIo): Promise<number> {
-  const [groupName, commandName, ...rest] = argv;
+  const [groupName, ...tail] = argv;
+  const group0 = groups.find((g) => g.name === groupName);
+  // A group with a default command takes its flags right after the group name.
+  const implicit = group0?.defaultCommand !== undefined && tail[0]?.startsWith('--') === true && tail[0] !== '--help';
+  const [commandName, ...rest] = implicit ? [group0.defaultCommand!, ...tail] : tail;
   if (groupName === undefined || groupName === '--help' || groupName === '-h' || groupName === 'help') {
     io.out(mainHelp(groups));
     return groupName === undefined ? 2 : 0;

@@ -5,8 +5,9 @@ import { deadLetterGroup } from './dead-letter.ts';
 import { doctorGroup } from './doctor.ts';
 import { tokensGroup } from './tokens.ts';
 import { webhooksGroup } from './webhooks.ts';
+import { explainGroup, rulesGroup } from './rules.ts';
 
-const GROUPS: readonly CliGroup[] = [deadLetterGroup, doctorGroup, tokensGroup, webhooksGroup];
+const GROUPS: readonly CliGroup[] = [deadLetterGroup, doctorGroup, explainGroup, rulesGroup, tokensGroup, webhooksGroup];
 
 process.exitCode = await runCli(process.argv.slice(2), GROUPS, {
   out: (text) => process.stdout.write(`${text}\n`),

@@ -169,7 +169,7 @@ export function createFirestoreEventStore(db: Firestore, opts: FirestoreEventSto
       while (!failure && next < todo.length) {
         const chunk = todo[next++]!;
         if (signal?.aborted) {
-          failure = { error: new AppError('EVENT_STORE_TIMEOUT', 'large event not stored within its budget; the redelivery resumes it', { retryable: true }) };
+          failure = { error: new AppError(ErrorCode.EVENT_STORE_TIMEOUT, 'large event not stored within its budget; the redelivery resumes it', { retryable: true }) };
           return;
         }
         const batch = counted();

@@ -8,7 +8,8 @@ import { ProductPatchSchema, issuesToErrors, type ProductPatch } from './product
 import { RateWindow } from './rate-window.ts';
 import { createRng, type Rng } from './rng.ts';
 import { emptyStats } from './stats-counter.ts';
-import type { CustomField, EventBody, EventOptions, FaultOptions, Product, PublishedEvent, SandboxStats, SandboxStore, StoreOptions, WebhookRecord } from './types.ts';
+import { DEFAULT_CATEGORY_TREE } from './category-tree.ts';
+import type { CustomField, EventBody, EventOptions, FaultOptions, Product, PublishedEvent, SandboxCategory, SandboxStats, SandboxStore, StoreOptions, WebhookRecord } from './types.ts';
 
 export interface StoreDeps {
   clock: Clock;
@@ -95,6 +96,7 @@ export class SandboxStoreState implements SandboxStore {
   readonly assignmentFilterJoin: 'and' | 'or';
   readonly categoriesIn: 'any' | 'all';
   readonly categoryIds: Set<number> | undefined;
+  readonly categoryTree: readonly SandboxCategory[];
   consistencyDelayMs: number;
   stats: SandboxStats = emptyStats();
 
@@ -130,6 +132,7 @@ export class SandboxStoreState implements SandboxStore {
     this.assignmentFilterJoin = opts.assignmentFilterJoin ?? 'and';
     this.categoriesIn = opts.categoriesIn ?? 'any';
     this.categoryIds = opts.categoryIds ? new Set(opts.categoryIds) : undefined;
+    this.categoryTree = (opts.categoryTree ?? DEFAULT_CATEGORY_TREE).map((c) => ({ ...c }));
     this.consistencyDelayMs = opts.consistencyDelayMs ?? 0;
     this.faults = { ...opts.faults };
     this.events = { ...opts.events };

@@ -7,6 +7,7 @@ import { ProductBatchItemSchema, issuesToErrors } from './product-write.ts';
 import type { RateDecision } from './rate-window.ts';
 import type { SandboxStoreState } from './sandbox-store.ts';
 import { executeWebhookGraphQL } from './webhook-graphql.ts';
+import { categoryTreeItem } from './category-tree.ts';
 
 /**
  * The BigCommerce-facing HTTP API of every store: `/stores/{hash}/v3/...` (catalog, category
@@ -155,6 +156,14 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
     },
     (store) => store.stats.productGets++,
   );
+
+  // Category trees (reference §4.6): the flat list of one store's categories, paged like products.
+  route('GET', '/v3/catalog/trees/categories', ({ store, query, reply }) => {
+    const pl = parsePageLimit(query, store.limitOver250);
+    if (!pl.ok) return reply.code(pl.status).send(bcError(pl.status, pl.title, pl.errors));
+    const { data, pagination } = paginate([...store.categoryTree].sort((a, b) => a.id - b.id), pl.value.page, pl.value.limit);
+    return { data: data.map((c) => categoryTreeItem(c)), meta: { pagination } };
+  });
 
   route('GET', '/v3/catalog/products/:id', ({ store, req, query, reply }) => {
     const { id } = req.params as { id: string };

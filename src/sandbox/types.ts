@@ -126,10 +126,22 @@ export interface StoreOptions {
   categoriesIn?: 'any' | 'all';
   /** When set, only these category ids exist: others are rejected with 422. Default: any positive id. */
   categoryIds?: number[];
+  /**
+   * The category tree `GET /v3/catalog/trees/categories` lists (tree 1). Default: DEFAULT_CATEGORY_TREE
+   * (the ids the generated products use, plus named categories for rules such as 50 "Sale").
+   */
+  categoryTree?: SandboxCategory[];
   /** Topics BigCommerce has no publish permission on (GraphQL create/update answers a permission error). */
   topicsWithoutPermission?: string[];
   /** Seed of the store's RNG (faults, duplicates, reordering, latency). Default: random. */
   seed?: number;
+}
+
+export interface SandboxCategory {
+  id: number;
+  name: string;
+  /** 0 for a top-level category. */
+  parentId: number;
 }
 
 export interface WebhookRecord {

@@ -26,6 +26,7 @@ export interface SignedPayload {
   /** `iat` in ms: when BigCommerce issued the callback (orders an uninstall against a reinstall). */
   issuedAtMs: number;
   userId: number | undefined;
+  userEmail: string | undefined;
 }
 
 export type SignedPayloadFailure = 'missing' | 'malformed' | 'signature' | 'audience' | 'expired' | 'not-yet-valid' | 'claims' | 'subject';
@@ -53,8 +54,13 @@ export async function verifySignedPayload(jwt: string | undefined, opts: { clien
   }
   const storeHash = storeHashOfContext(payload.sub);
   if (storeHash === undefined) throw fail('subject');
-  const user = payload.user as { id?: unknown } | undefined;
-  return { storeHash, issuedAtMs: (payload.iat ?? 0) * 1000, userId: typeof user?.id === 'number' ? user.id : undefined };
+  const user = payload.user as { id?: unknown; email?: unknown } | undefined;
+  return {
+    storeHash,
+    issuedAtMs: (payload.iat ?? 0) * 1000,
+    userId: typeof user?.id === 'number' ? user.id : undefined,
+    userEmail: typeof user?.email === 'string' ? user.email : undefined,
+  };
 }
 
 export const AuthQuerySchema = z.object({
@@ -154,6 +160,11 @@ export interface AppRoutesDeps {
   registerBudgetMs?: number;
   /** Per client address (default 60 per minute). */
   rateLimit?: CallbackRateLimit;
+  /**
+   * The app itself (src/app-api): the HTML `/load` answers for an installed store, holding a fresh
+   * app session for the verified user. Without it, /load answers a plain status page.
+   */
+  openApp?: ((p: SignedPayload) => string) | undefined;
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -182,6 +193,7 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
     }
   }
 
+  // eslint-disable-next-line max-lines-per-function -- the four callbacks in one scope (their headers and rate limit apply to these routes only)
   return async (app) => {
     // Security headers (frame-ancestors: the control panel only) and a rate limit, on these routes only.
     await protectCallbacks(app, deps.rateLimit ?? { max: 60, windowMs: 60_000 });
@@ -240,6 +252,10 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
       const life = await deps.registry.lifecycle(p.storeHash);
       if (!store || store.status === 'uninstalled' || !store.accessToken) {
         return page(reply, 200, 'Automated Categories', [`Store ${p.storeHash} is not installed. Install the app again to connect it.`]);
+      }
+      if (deps.openApp) {
+        // The signed payload is in this URL: no referrer may carry it to the assets' requests.
+        return reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(deps.openApp(p));
       }
       const lines = [
         `Store ${p.storeHash} is connected.`,

@@ -15,6 +15,8 @@ import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { createFirestorePendingStore } from '../../src/events/firestore-pending-store.ts';
 import { RULES_JSON, expectedManaged, managedOf } from '../../scripts/lib/storm.ts';
 import { testFirestore } from '../helpers/firestore.ts';
+import { createStoreRules } from '../../src/stores/store-rules.ts';
+import { systemClock } from '../../src/clock.ts';
 import { startService, type ServiceProcess } from '../helpers/service.ts';
 import { freePort } from '../../scripts/lib/emulators.ts';
 
@@ -67,7 +69,7 @@ beforeAll(async () => {
   storeA.seedProducts(300, { seed: 1 });
   storeB = sandbox.createStore({ hash: B, accessToken: `initial-${B}`, seed: 2 });
   storeB.seedProducts(300, { seed: 2 });
-  await db.collection(COLLECTIONS.stores).doc(B).set({ rules: B_RULES });
+  await createStoreRules({ db, clock: systemClock }).save(B, B_RULES, { author: { via: 'cli' } });
 
   const dir = mkdtempSync(join(tmpdir(), 'lifecycle-'));
   const rulesFile = join(dir, 'rules.json');

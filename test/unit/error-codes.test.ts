@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/error-codes.ts';
 import { AppError, isAppError } from '../../src/errors.ts';
 
-const DOMAINS = ['BC', 'FETCH', 'EVENT', 'RULES', 'STORE', 'WEBHOOK', 'SANDBOX'];
+const DOMAINS = ['BC', 'FETCH', 'EVENT', 'RULES', 'STORE', 'WEBHOOK', 'APP', 'SANDBOX'];
 const entries = Object.entries(ErrorCode);
 const source = readFileSync(new URL('../../src/error-codes.ts', import.meta.url), 'utf8');
 
