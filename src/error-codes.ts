@@ -110,8 +110,6 @@ export const ErrorCode = {
   /** The Pub/Sub topic does not exist as BigCommerce sees it. */
   WEBHOOK_TOPIC_NOT_FOUND: 'WEBHOOK_TOPIC_NOT_FOUND',
 
-  // The local BigCommerce stand-in (src/sandbox/; its BigCommerce-facing errors use BigCommerce's own bodies)
-  /** A control-API request body or parameter is invalid. */
   // The merchant app's API (src/app-api)
   /** A preview (or other long app read) was cancelled by the merchant closing the request. */
   APP_CANCELLED: 'APP_CANCELLED',
@@ -121,6 +119,9 @@ export const ErrorCode = {
   APP_REQUEST_INVALID: 'APP_REQUEST_INVALID',
   /** The session's store is not installed (or has no token): the app cannot read its catalog. */
   APP_STORE_NOT_INSTALLED: 'APP_STORE_NOT_INSTALLED',
+
+  // The local BigCommerce stand-in (src/sandbox/; its BigCommerce-facing errors use BigCommerce's own bodies)
+  /** A control-API request body or parameter is invalid. */
   SANDBOX_BAD_REQUEST: 'SANDBOX_BAD_REQUEST',
   /** An event to emit has no concrete scope. */
   SANDBOX_INVALID_EVENT: 'SANDBOX_INVALID_EVENT',

@@ -12,22 +12,3 @@ export const DEFAULT_CATEGORY_TREE: readonly SandboxCategory[] = [
   { id: 53, name: 'New arrivals', parentId: 0 },
   { id: 60, name: 'Clearance', parentId: 50 },
 ];
-
-const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-
-/** One item of `GET /v3/catalog/trees/categories` (the documented fields the app reads, plus a few). */
-export function categoryTreeItem(c: SandboxCategory): Record<string, unknown> {
-  return {
-    category_id: c.id,
-    category_uuid: `00000000-0000-4000-8000-${String(c.id).padStart(12, '0')}`,
-    parent_id: c.parentId,
-    tree_id: 1,
-    name: c.name,
-    description: '',
-    views: 0,
-    sort_order: 0,
-    page_title: '',
-    is_visible: true,
-    url: { path: `/${slug(c.name)}/`, is_customized: false },
-  };
-}

@@ -7,7 +7,6 @@ import { ProductBatchItemSchema, issuesToErrors } from './product-write.ts';
 import type { RateDecision } from './rate-window.ts';
 import type { SandboxStoreState } from './sandbox-store.ts';
 import { executeWebhookGraphQL } from './webhook-graphql.ts';
-import { categoryTreeItem } from './category-tree.ts';
 
 /**
  * The BigCommerce-facing HTTP API of every store: `/stores/{hash}/v3/...` (catalog, category
@@ -69,6 +68,8 @@ function assignmentFilter(join: 'and' | 'or', products: Set<number> | undefined,
   if (join === 'or' && products && categories) return (p, c) => byProduct(p) === true || byCategory(c) === true;
   return (p, c) => (products ? byProduct(p) === true : true) && (categories ? byCategory(c) === true : true);
 }
+
+const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
 // eslint-disable-next-line max-lines-per-function -- a flat table of BigCommerce routes; each handler is short and the shared state is the store map
 export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<string, SandboxStoreState>; clock: Clock }): void {
@@ -157,14 +158,6 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
     (store) => store.stats.productGets++,
   );
 
-  // Category trees (reference §4.6): the flat list of one store's categories, paged like products.
-  route('GET', '/v3/catalog/trees/categories', ({ store, query, reply }) => {
-    const pl = parsePageLimit(query, store.limitOver250);
-    if (!pl.ok) return reply.code(pl.status).send(bcError(pl.status, pl.title, pl.errors));
-    const { data, pagination } = paginate([...store.categoryTree].sort((a, b) => a.id - b.id), pl.value.page, pl.value.limit);
-    return { data: data.map((c) => categoryTreeItem(c)), meta: { pagination } };
-  });
-
   route('GET', '/v3/catalog/products/:id', ({ store, req, query, reply }) => {
     const { id } = req.params as { id: string };
     const badFields = includeFieldsErrors(query);
@@ -234,6 +227,7 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
   });
 
   // ------------------------------------------------------------------ category tree (read)
+  // The flat list of one store's categories (reference §4.6), paged like products.
 
   route('GET', '/v3/catalog/trees/categories', ({ store, query, reply }) => {
     const errors: Record<string, string> = {};
@@ -241,13 +235,16 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
     if (Object.keys(errors).length > 0) return reply.code(422).send(bcError(422, 'The filter parameters are invalid.', errors));
     const pl = parsePageLimit(query, store.limitOver250);
     if (!pl.ok) return reply.code(pl.status).send(bcError(pl.status, pl.title, pl.errors));
-    const ids = wanted ? [...wanted].filter((id) => store.categoryExists(id)).sort((a, b) => a - b) : store.listableCategoryIds();
+    // The store's named tree (categoryTree option), plus any other category a product is in or the store lists.
+    const named = new Map(store.categoryTree.map((c) => [c.id, c]));
+    const all = [...new Set([...named.keys(), ...store.listableCategoryIds()])].filter((id) => store.categoryExists(id));
+    const ids = (wanted ? [...wanted].filter((id) => store.categoryExists(id)) : all).sort((a, b) => a - b);
     const categories = ids.map((id) => ({
       category_id: id,
       category_uuid: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
-      parent_id: 0,
+      parent_id: named.get(id)?.parentId ?? 0,
       tree_id: 1,
-      name: `Category ${id}`,
+      name: named.get(id)?.name ?? `Category ${id}`,
       description: '',
       views: 0,
       sort_order: 0,
@@ -259,7 +256,7 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
       is_visible: true,
       search_keywords: '',
       default_product_sort: 'use_store_settings',
-      url: { path: `/category-${id}/`, is_customized: false },
+      url: { path: `/${slug(named.get(id)?.name ?? `category-${id}`)}/`, is_customized: false },
     }));
     const { data, pagination } = paginate(categories, pl.value.page, pl.value.limit);
     return { data, meta: { pagination } };
