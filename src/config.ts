@@ -84,6 +84,11 @@ const EnvSchema = z
     TOKEN_ENCRYPTION_KEYS: optionalString,
     /** Requests per minute per client address on the public app callbacks (/auth, /load, /uninstall, /remove_user). */
     CALLBACK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
+    /**
+     * Origins allowed to frame the app callbacks (CSP frame-ancestors), comma-separated. Default:
+     * BigCommerce's control panel (src/stores/callback-protection.ts). Tests set their own page's origin.
+     */
+    APP_FRAME_ANCESTORS: csv(),
     BC_REQUEST_BUDGET_MS: z.coerce.number().int().positive().default(60_000),
     BC_FETCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
     /** Keep this many requests of the store's shared quota for other apps. */
@@ -212,6 +217,8 @@ export interface Config {
     /** The token keyring, current key first; undefined when no key is configured. */
     tokenKeys: TokenKey[] | undefined;
     callbackRateLimitPerMinute: number;
+    /** CSP frame-ancestors of the app callbacks; undefined = BigCommerce's control panel. */
+    frameAncestors: string[] | undefined;
     requestBudgetMs: number;
     fetchConcurrency: number;
     rateLimitReserve: number;
@@ -295,6 +302,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       appUrl: e.APP_URL?.replace(/\/+$/, ''),
       tokenKeys: tokenKeysOf(e),
       callbackRateLimitPerMinute: e.CALLBACK_RATE_LIMIT_PER_MINUTE,
+      frameAncestors: e.APP_FRAME_ANCESTORS,
       requestBudgetMs: e.BC_REQUEST_BUDGET_MS,
       fetchConcurrency: e.BC_FETCH_CONCURRENCY,
       rateLimitReserve: e.BC_RATE_LIMIT_RESERVE,

@@ -186,6 +186,7 @@ function httpServices(core: Core) {
       registerWebhooks: (storeHash) => (reconciler ? reconciler.reconcileStore(storeHash) : Promise.resolve({ outcome: 'off', errors: [{ code: 'WEBHOOK_CONFIG_INVALID', message: 'WEBHOOK_TOPIC is not set' }] })),
       firstSync: (storeHash) => scheduler.run(storeHash, 'full'),
       rateLimit: { max: config.bigcommerce.callbackRateLimitPerMinute, windowMs: 60_000 },
+      frameAncestors: config.bigcommerce.frameAncestors,
       openApp: merchant.openApp,
       clock,
       logger,

@@ -101,6 +101,6 @@ export async function listCategories(client: CatalogTransport): Promise<Category
 
 /** Up to `limit` products whose name, SKU or keywords contain `query` (BigCommerce's `keyword` filter). */
 export async function searchProducts(client: CatalogTransport, query: string, limit = 10): Promise<{ id: number; name: string | undefined; sku: string | undefined }[]> {
-  const res = await client.request('GET', `/v3/catalog/products?keyword=${encodeURIComponent(query)}&limit=${limit}&include_fields=id,name,sku`);
+  const res = await client.request('GET', `/v3/catalog/products?keyword=${encodeURIComponent(query)}&limit=${limit}&include_fields=name,sku`);
   return ProductListResponseSchema.parse(res.body).data.map((p) => ({ id: p.id, name: p.name, sku: p.sku }));
 }

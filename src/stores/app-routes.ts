@@ -160,6 +160,8 @@ export interface AppRoutesDeps {
   registerBudgetMs?: number;
   /** Per client address (default 60 per minute). */
   rateLimit?: CallbackRateLimit;
+  /** CSP frame-ancestors (default: BigCommerce's control panel, CONTROL_PANEL_FRAME_ANCESTORS). */
+  frameAncestors?: readonly string[] | undefined;
   /**
    * The app itself (src/app-api): the HTML `/load` answers for an installed store, holding a fresh
    * app session for the verified user. Without it, /load answers a plain status page.
@@ -196,7 +198,7 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
   // eslint-disable-next-line max-lines-per-function -- the four callbacks in one scope (their headers and rate limit apply to these routes only)
   return async (app) => {
     // Security headers (frame-ancestors: the control panel only) and a rate limit, on these routes only.
-    await protectCallbacks(app, deps.rateLimit ?? { max: 60, windowMs: 60_000 });
+    await protectCallbacks(app, deps.rateLimit ?? { max: 60, windowMs: 60_000 }, deps.frameAncestors);
 
     app.get<{ Querystring: Record<string, unknown> }>('/auth', async (request, reply) => {
       if (!deps.oauth) return page(reply, 503, 'App not configured', ['BIGCOMMERCE_CLIENT_ID, BIGCOMMERCE_CLIENT_SECRET and TOKEN_ENCRYPTION_KEY must be set.']);

@@ -46,17 +46,21 @@ export function callbackClientKey(forwardedFor: string | string[] | undefined, s
   return last ?? socketIp;
 }
 
-export const callbackHelmetOptions = {
-  // Helmet's defaults (default-src 'self', no plugins, no base-uri, upgrade-insecure-requests, ...)
-  // with framing opened to the control panel only.
-  contentSecurityPolicy: { directives: { frameAncestors: [...CONTROL_PANEL_FRAME_ANCESTORS] } },
-  xFrameOptions: false,
-  referrerPolicy: { policy: 'no-referrer' as const },
-} as const;
+/**
+ * Helmet's defaults (default-src 'self', no plugins, no base-uri, upgrade-insecure-requests, ...)
+ * with framing opened to the control panel only (or the origins APP_FRAME_ANCESTORS names).
+ */
+export function callbackHelmetOptions(frameAncestors: readonly string[] = CONTROL_PANEL_FRAME_ANCESTORS) {
+  return {
+    contentSecurityPolicy: { directives: { frameAncestors: [...frameAncestors] } },
+    xFrameOptions: false,
+    referrerPolicy: { policy: 'no-referrer' as const },
+  } as const;
+}
 
 /** Registers helmet and the rate limit on the given (encapsulated) scope; await it before adding routes. */
-export async function protectCallbacks(app: FastifyInstance, limit: CallbackRateLimit): Promise<void> {
-  await app.register(helmet, callbackHelmetOptions);
+export async function protectCallbacks(app: FastifyInstance, limit: CallbackRateLimit, frameAncestors?: readonly string[]): Promise<void> {
+  await app.register(helmet, callbackHelmetOptions(frameAncestors));
   await app.register(rateLimit, {
     global: true,
     max: limit.max,

@@ -79,7 +79,19 @@ describe.skipIf(!CHROMIUM)('merchant app in Chromium', () => {
     // Some products sit in Sale without a sale price (put there by hand): the rule takes them out.
     const handPicked = store.products().filter((p) => p.sale_price === 0).slice(0, 12);
     for (const p of handPicked) store.updateProduct(p.id, { categories: [...p.categories, SALE] });
+    // The control panel: a page of another site (localhost vs 127.0.0.1) that embeds the app in an
+    // iframe, as BigCommerce does; both on loopback so Chromium's local-network checks stay out of it.
+    // It is the one origin the service lets frame its callbacks (APP_FRAME_ANCESTORS), as the
+    // control panel's is in production.
+    const jwt = await signedPayload(HASH);
+    panel = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!doctype html><body style="margin:0"><iframe src="${service.url}/load?signed_payload_jwt=${jwt}" style="border:0;width:100%;height:1000px"></iframe></body>`);
+    });
+    await new Promise<void>((r) => panel.listen(0, '127.0.0.1', r));
+    const panelOrigin = `http://localhost:${(panel.address() as AddressInfo).port}`;
     service = await startService({
+      APP_FRAME_ANCESTORS: panelOrigin,
       GOOGLE_CLOUD_PROJECT: PROJECT,
       FIRESTORE_EMULATOR_HOST: inject('firestoreHost'),
       PUBSUB_EMULATOR_HOST: inject('pubsubHost'),
@@ -91,6 +103,8 @@ describe.skipIf(!CHROMIUM)('merchant app in Chromium', () => {
       BIGCOMMERCE_CLIENT_ID: sandbox.clientId,
       BIGCOMMERCE_CLIENT_SECRET: sandbox.clientSecret,
       TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      // Required with a client id (the OAuth redirect_uri); this test opens the app through /load only.
+      APP_URL: 'https://app.example',
       LOG_LEVEL: 'warn',
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--test-third-party-cookie-phaseout'] });
@@ -100,15 +114,7 @@ describe.skipIf(!CHROMIUM)('merchant app in Chromium', () => {
     page.on('console', (m) => {
       if (m.type() === 'error') process.stderr.write(`console error: ${m.text()}\n`);
     });
-    // The control panel: a page of another site (localhost vs 127.0.0.1) that embeds the app in an
-    // iframe, as BigCommerce does; both on loopback so Chromium's local-network checks stay out of it.
-    const jwt = await signedPayload(HASH);
-    panel = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(`<!doctype html><body style="margin:0"><iframe src="${service.url}/load?signed_payload_jwt=${jwt}" style="border:0;width:100%;height:1000px"></iframe></body>`);
-    });
-    await new Promise<void>((r) => panel.listen(0, '127.0.0.1', r));
-    await page.goto(`http://localhost:${(panel.address() as AddressInfo).port}/manage/app/1`);
+    await page.goto(`${panelOrigin}/manage/app/1`);
     app = page.frameLocator('iframe');
   }, 120_000);
 
