@@ -12,13 +12,14 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts=false --no-audit --no-fund \
  && test ! -e node_modules/node
 
-# --- build: TypeScript -> dist/ -------------------------------------------------------------------
+# --- build: TypeScript -> dist/, the merchant app's bundle -> dist/web/ ----------------------------
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY web ./web
 RUN npm run build
 
 # --- runtime --------------------------------------------------------------------------------------

@@ -2,13 +2,14 @@
 // Pub/Sub + Firestore emulators, the BigCommerce sandbox (one seeded store whose changes publish
 // webhooks to the topic), a push subscription to the service, and the service itself.
 // Ctrl-C stops everything it started. Ports and sizes can be changed with LOCAL_* variables.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import { startEmulator, stopEmulatorAndWait, reapStale, writePids, forgetPids, EmulatorSetupError, type Emulator } from './lib/emulators.ts';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.ts';
+import { signedPayload } from '../src/sandbox/oauth.ts';
 
 const root = join(import.meta.dirname, '..');
 const stateDir = join(root, '.local');
@@ -73,12 +74,20 @@ try {
   const [dlq] = await pubsub.createTopic(`${TOPIC}-dead-letter`);
   await dlq.createSubscription(`${TOPIC}-dead-letter-pull`);
 
-  sandbox = await startSandbox({ port: SANDBOX_PORT, pubsub: { projectId: PROJECT, apiEndpoint: ps.host } });
+  sandbox = await startSandbox({
+    port: SANDBOX_PORT,
+    pubsub: { projectId: PROJECT, apiEndpoint: ps.host },
+    authCallbackUrl: `http://127.0.0.1:${SERVICE_PORT}/auth`,
+    uninstallCallbackUrl: `http://127.0.0.1:${SERVICE_PORT}/uninstall`,
+  });
   const store = sandbox.createStore({ hash: STORE_HASH, accessToken: STORE_TOKEN, defaultTopic: topicPath, seed: 1 });
   store.seedProducts(PRODUCTS, { seed: 1 });
 
   const rulesFile = env.CATEGORY_RULES_FILE ?? join(stateDir, 'rules.json');
   if (!existsSync(rulesFile)) writeFileSync(rulesFile, `${JSON.stringify(DEFAULT_RULES, null, 2)}\n`);
+
+  // The merchant app's bundle, served by the service at /load (a few seconds; rebuilt every start).
+  execFileSync(process.execPath, [join(root, 'web/build.ts')], { stdio: 'inherit' });
 
   service = spawn(process.execPath, [join(root, 'src/main.ts')], {
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -118,10 +127,13 @@ try {
     await new Promise((r) => setTimeout(r, 100));
   }
 
+  // What BigCommerce sends when a merchant opens the app in the control panel (valid 24 h).
+  const jwt = await signedPayload(STORE_HASH, { clientId: sandbox.clientId, secret: sandbox.clientSecret });
   process.stdout.write(
     [
       '',
       'local stack ready',
+      `  open the app     http://127.0.0.1:${SERVICE_PORT}/load?signed_payload_jwt=${jwt}`,
       `  service          http://127.0.0.1:${SERVICE_PORT}   (GET /status, GET /healthz, POST /tasks/flush, POST /tasks/full-sync)`,
       `  sandbox          ${sandbox.url}   store ${STORE_HASH} (${PRODUCTS} products, token ${STORE_TOKEN})`,
       `  pubsub emulator  ${ps.host}   topic ${topicPath} -> push subscription ${TOPIC}-push`,

@@ -1,15 +1,26 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { traceBindings, traceIdFromHeaders } from './logger.ts';
 import type { EventStore } from './events/event-store.ts';
 import type { PushAuthenticator } from './ingest/push-auth.ts';
 import { pushRoute, type IngestCounters } from './ingest/push-route.ts';
 import type { Ingest, IngestOutcome } from './ingest/ingest-message.ts';
+import { sendAuthRefusal } from './http/auth-refusal.ts';
+import type { Guard, RoutePlugin } from './http/route-plugin.ts';
 
-/** Extra route groups mounted by the composition root (tasks, app callbacks), kept out of the core. */
-export type RoutePlugin = (app: FastifyInstance, guard: Guard) => Promise<void> | void;
-
-/** preHandler that admits only the listed service accounts (per PUSH_AUTH). */
-export type Guard = (allowedEmails: readonly string[]) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+/**
+ * Time limits of the HTTP server. Cloud Run's own request timeout (terraform `timeout`, 900 s) bounds a
+ * request end to end; these bound what a client can hold open inside it.
+ *  - `requestMs`: receiving the whole request (headers and body). Pub/Sub and Scheduler send at most
+ *    1 MiB from inside Google's network and the app callbacks are GETs, so 10 s is generous; a slower
+ *    sender gets 408 and the connection is closed.
+ *  - `idleSocketMs`: a socket with no traffic at all. Task handlers may stay silent for up to Cloud
+ *    Run's 900 s while they work, so this sits above it (it is not what stops a slow sender).
+ */
+export interface ServerTimeouts {
+  requestMs: number;
+  idleSocketMs: number;
+}
+export const DEFAULT_SERVER_TIMEOUTS: ServerTimeouts = { requestMs: 10_000, idleSocketMs: 960_000 };
 
 export interface AppDeps {
   logger: FastifyBaseLogger;
@@ -27,6 +38,7 @@ export interface AppDeps {
   statusExtras?: () => Promise<Record<string, unknown>>;
   plugins?: RoutePlugin[];
   now?: () => number;
+  timeouts?: Partial<ServerTimeouts>;
 }
 
 export interface App {
@@ -39,11 +51,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const now = deps.now ?? Date.now;
   const startedAt = now();
   const counters: IngestCounters = { accepted: 0, duplicate: 0, rejected: 0, unavailable: 0 };
+  const timeouts = { ...DEFAULT_SERVER_TIMEOUTS, ...deps.timeouts };
   const server = Fastify({
     loggerInstance: deps.logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.maxBodyBytes,
     return503OnClosing: true,
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleSocketMs,
+    // Node checks request timeouts on this interval (30 s by default), which would let a slow sender
+    // overstay `requestMs` by that much.
+    http: { headersTimeout: timeouts.requestMs, connectionsCheckingInterval: Math.min(1_000, timeouts.requestMs) },
     childLoggerFactory: (logger, bindings, opts, raw) => {
       const traceId = traceIdFromHeaders(raw.headers);
       return logger.child(traceId ? { ...bindings, ...traceBindings(deps.projectId, traceId) } : bindings, opts);
@@ -58,27 +76,33 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   const guard: Guard = (allowed) => async (request, reply) => {
-    const auth = await deps.authenticator.authenticate(request.headers.authorization, allowed);
-    if (!auth.ok) {
-      request.log.warn({ reason: auth.reason, status: auth.status, url: request.url }, 'request refused');
-      await reply.code(auth.status).send({ error: auth.status === 401 ? 'unauthenticated' : 'forbidden', reason: auth.reason });
-    }
+    const auth = await deps.authenticator.authenticate(request.headers, allowed);
+    if (auth.ok) return undefined;
+    // A reason code only: never the token, its claims or the verifier's message (which embeds them).
+    request.log.warn({ reason: auth.reason, status: auth.status, route: request.routeOptions.url, method: request.method }, 'request refused');
+    return sendAuthRefusal(reply, auth);
   };
 
   server.get('/healthz', () => ({ ok: true }));
 
-  server.get('/status', { preHandler: guard([...deps.operatorServiceAccounts, ...deps.pushServiceAccounts]) }, async () => ({
-    startedAt: new Date(startedAt).toISOString(),
-    uptimeSeconds: Math.round((now() - startedAt) / 1000),
-    events: { ...counters },
-    pending: await deps.eventStore.pendingCounts(),
-    ...(deps.statusExtras ? await deps.statusExtras() : {}),
-  }));
+  server.get('/status', { onRequest: guard([...deps.operatorServiceAccounts, ...deps.pushServiceAccounts]) }, async () => {
+    const [pending, dropped, extras] = await Promise.all([deps.eventStore.pendingCounts(), deps.eventStore.droppedStores(), deps.statusExtras?.() ?? {}]);
+    return {
+      startedAt: new Date(startedAt).toISOString(),
+      uptimeSeconds: Math.round((now() - startedAt) / 1000),
+      events: { ...counters },
+      // Approximate (store index): product events not yet processed, per store with work.
+      pending,
+      pendingIs: 'approximate count of unprocessed product events per store',
+      // Work of uninstalled or unknown stores, dropped at sweep time (records, newest stores first).
+      dropped,
+      ...extras,
+    };
+  });
 
   await server.register(pushRoute, {
     ingest: deps.ingest,
-    authenticator: deps.authenticator,
-    allowedEmails: deps.pushServiceAccounts,
+    authenticate: guard(deps.pushServiceAccounts),
     counters,
     maxBodyBytes: deps.maxBodyBytes,
     ...(deps.onStored ? { onStored: deps.onStored } : {}),

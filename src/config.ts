@@ -16,29 +16,32 @@ const bool = (def: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .optional()
     .transform((v) => (v === undefined ? def : ['true', '1', 'yes'].includes(v)));
-const csv = (def: string[]) =>
+const csv = () =>
   z
     .string()
     .optional()
     .transform((v) =>
       v === undefined || v.trim() === ''
-        ? def
+        ? undefined
         : v
             .split(',')
             .map((s) => s.trim())
             .filter(Boolean),
     );
 
+/** One entry of the token keyring (stores/token-cipher.ts). */
+export interface TokenKey {
+  /** Written into every token it seals. */
+  id: string;
+  /** 32 bytes. */
+  key: Buffer;
+}
+/** The key id TOKEN_ENCRYPTION_KEY (a single key, no id of its own) is known by. */
+export const DEFAULT_KEY_ID = 'default';
+export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
 export const PUSH_AUTH_MODES = ['none', 'iam', 'oidc'] as const;
 export type PushAuthMode = (typeof PUSH_AUTH_MODES)[number];
-
-export const DEFAULT_WEBHOOK_SCOPES = [
-  'store/product/*',
-  'store/sku/*',
-  'store/category/*',
-  'store/app/uninstalled',
-  'store/information/updated',
-];
 
 const EnvSchema = z
   .object({
@@ -73,14 +76,25 @@ const EnvSchema = z
     BIGCOMMERCE_ACCESS_TOKEN: optionalString,
     BIGCOMMERCE_CLIENT_ID: optionalString,
     BIGCOMMERCE_CLIENT_SECRET: optionalString,
-    /** Public base URL of this service (OAuth redirect_uri = APP_URL + /auth). */
+    /** Public base URL of this service (OAuth redirect_uri = APP_URL + /auth); required with BIGCOMMERCE_CLIENT_ID. */
     APP_URL: optionalString,
-    /** 32-byte key (base64 or 64 hex chars) that encrypts stored access tokens. */
+    /** 32-byte key (base64 or 64 hex chars) that encrypts stored access tokens (one key, id `default`). */
     TOKEN_ENCRYPTION_KEY: optionalString,
+    /** Keyring `id:key,id:key,...`: the first seals new tokens, all of them read (key rotation). */
+    TOKEN_ENCRYPTION_KEYS: optionalString,
+    /** Requests per minute per client address on the public app callbacks (/auth, /load, /uninstall, /remove_user). */
+    CALLBACK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
+    /**
+     * Origins allowed to frame the app callbacks (CSP frame-ancestors), comma-separated. Default:
+     * BigCommerce's control panel (src/stores/callback-protection.ts). Tests set their own page's origin.
+     */
+    APP_FRAME_ANCESTORS: csv(),
     BC_REQUEST_BUDGET_MS: z.coerce.number().int().positive().default(60_000),
     BC_FETCH_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
     /** Keep this many requests of the store's shared quota for other apps. */
     BC_RATE_LIMIT_RESERVE: z.coerce.number().int().min(0).default(5),
+    /** Pairs per category-assignment PUT; no limit is documented, so conservative (halved on 413 / size 422). */
+    BC_CATEGORY_ASSIGN_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
 
     // Flush
     DEBOUNCE_WINDOW_SECONDS: seconds(10),
@@ -105,17 +119,34 @@ const EnvSchema = z
 
     // Webhooks lifecycle
     WEBHOOK_TOPIC: optionalString,
-    WEBHOOK_SCOPES: csv(DEFAULT_WEBHOOK_SCOPES),
+    /** Unset: the defaults of bigcommerce/scopes.ts (applied by desiredWebhooks). */
+    WEBHOOK_SCOPES: csv(),
     BACKFILL_SILENCE_HOURS: z.coerce.number().positive().default(24),
+
+    // Operator CLI
+    /** The dead-letter pull subscription `npm run cli -- dead-letter` reads (terraform output). */
+    DEAD_LETTER_SUBSCRIPTION: optionalString,
   })
   .superRefine((env, ctx) => {
     if (env.PUSH_AUTH !== 'none') {
-      if (!env.PUSH_AUDIENCE && env.PUSH_AUTH === 'oidc') {
-        ctx.addIssue({ code: 'custom', path: ['PUSH_AUDIENCE'], message: 'PUSH_AUDIENCE is required when PUSH_AUTH=oidc (the audience set on the push subscription)' });
+      // iam too: Cloud Run accepts any of the service's audiences, so the app pins the one it expects.
+      if (!env.PUSH_AUDIENCE) {
+        ctx.addIssue({ code: 'custom', path: ['PUSH_AUDIENCE'], message: `PUSH_AUDIENCE is required when PUSH_AUTH=${env.PUSH_AUTH} (the audience set on the push subscription)` });
       }
       if (!env.PUSH_SERVICE_ACCOUNT) {
         ctx.addIssue({ code: 'custom', path: ['PUSH_SERVICE_ACCOUNT'], message: `PUSH_SERVICE_ACCOUNT is required when PUSH_AUTH=${env.PUSH_AUTH} (the push subscription's service account)` });
       }
+    }
+    if (env.BIGCOMMERCE_CLIENT_ID && !env.APP_URL) {
+      // The token exchange must send redirect_uri = the app's registered auth callback, or BigCommerce refuses every install.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['APP_URL'],
+        message: 'APP_URL is required when BIGCOMMERCE_CLIENT_ID is set: the public base URL of this service, whose /auth is the auth callback registered for the app (sent as the OAuth redirect_uri)',
+      });
+    }
+    if (env.APP_URL && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(env.APP_URL)) {
+      ctx.addIssue({ code: 'custom', path: ['APP_URL'], message: 'APP_URL must be an absolute http(s) URL without query or fragment, e.g. https://app.example.com' });
     }
     if (Boolean(env.BIGCOMMERCE_STORE_HASH) !== Boolean(env.BIGCOMMERCE_ACCESS_TOKEN)) {
       ctx.addIssue({ code: 'custom', path: ['BIGCOMMERCE_ACCESS_TOKEN'], message: 'BIGCOMMERCE_STORE_HASH and BIGCOMMERCE_ACCESS_TOKEN go together (single-store mode)' });
@@ -126,13 +157,43 @@ const EnvSchema = z
     if (env.TOKEN_ENCRYPTION_KEY && decodeKey(env.TOKEN_ENCRYPTION_KEY) === undefined) {
       ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEY'], message: 'TOKEN_ENCRYPTION_KEY must be 32 bytes, as base64 or 64 hex characters' });
     }
+    if (env.TOKEN_ENCRYPTION_KEY && env.TOKEN_ENCRYPTION_KEYS) {
+      ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEYS'], message: `TOKEN_ENCRYPTION_KEYS and TOKEN_ENCRYPTION_KEY are exclusive: put the single key into the keyring as ${DEFAULT_KEY_ID}:<key>` });
+    }
+    if (env.TOKEN_ENCRYPTION_KEYS) {
+      const ring = parseKeyring(env.TOKEN_ENCRYPTION_KEYS);
+      if (!ring.ok) ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEYS'], message: `TOKEN_ENCRYPTION_KEYS: ${ring.problem}` });
+    }
   });
+
+/** Every environment variable the service and the CLI read (README's configuration table lists exactly these). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 /** A 32-byte key from base64 or hex, or undefined when it is neither. */
 export function decodeKey(v: string): Buffer | undefined {
   if (/^[0-9a-f]{64}$/i.test(v)) return Buffer.from(v, 'hex');
   const b = Buffer.from(v, 'base64');
   return b.length === 32 ? b : undefined;
+}
+
+/**
+ * `id:key,id:key` (first = current). Ids follow KEY_ID_PATTERN and are unique; keys are 32 bytes as
+ * base64 or hex. Problems name the entry by position, never echo a key.
+ */
+export function parseKeyring(v: string): { ok: true; keys: TokenKey[] } | { ok: false; problem: string } {
+  const keys: TokenKey[] = [];
+  const entries = v.split(',').map((e) => e.trim()).filter(Boolean);
+  if (entries.length === 0) return { ok: false, problem: 'no keys' };
+  for (const [i, entry] of entries.entries()) {
+    const sep = entry.indexOf(':');
+    const id = sep > 0 ? entry.slice(0, sep) : '';
+    if (!KEY_ID_PATTERN.test(id)) return { ok: false, problem: `entry ${i + 1} must be id:key with an id of 1-32 characters A-Z a-z 0-9 _ -` };
+    const key = decodeKey(entry.slice(sep + 1));
+    if (!key) return { ok: false, problem: `key ${id} must be 32 bytes, as base64 or 64 hex characters` };
+    if (keys.some((k) => k.id === id)) return { ok: false, problem: `key id ${id} appears twice` };
+    keys.push({ id, key });
+  }
+  return { ok: true, keys };
 }
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -162,10 +223,15 @@ export interface Config {
     clientId: string | undefined;
     clientSecret: string | undefined;
     appUrl: string | undefined;
-    tokenEncryptionKey: Buffer | undefined;
+    /** The token keyring, current key first; undefined when no key is configured. */
+    tokenKeys: TokenKey[] | undefined;
+    callbackRateLimitPerMinute: number;
+    /** CSP frame-ancestors of the app callbacks; undefined = BigCommerce's control panel. */
+    frameAncestors: string[] | undefined;
     requestBudgetMs: number;
     fetchConcurrency: number;
     rateLimitReserve: number;
+    categoryAssignBatchSize: number;
   };
   flush: {
     windowMs: number;
@@ -183,8 +249,12 @@ export interface Config {
   };
   webhooks: {
     topic: string | undefined;
-    scopes: string[];
+    /** undefined = DEFAULT_WEBHOOK_SCOPES (bigcommerce/scopes.ts). */
+    scopes: string[] | undefined;
     backfillSilenceMs: number;
+  };
+  deadLetter: {
+    subscription: string | undefined;
   };
 }
 
@@ -195,6 +265,15 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
     this.problems = problems;
   }
+}
+
+function tokenKeysOf(e: Env): TokenKey[] | undefined {
+  if (e.TOKEN_ENCRYPTION_KEYS) {
+    const ring = parseKeyring(e.TOKEN_ENCRYPTION_KEYS);
+    return ring.ok ? ring.keys : undefined;
+  }
+  const key = e.TOKEN_ENCRYPTION_KEY ? decodeKey(e.TOKEN_ENCRYPTION_KEY) : undefined;
+  return key ? [{ id: DEFAULT_KEY_ID, key }] : undefined;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -234,10 +313,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientId: e.BIGCOMMERCE_CLIENT_ID,
       clientSecret: e.BIGCOMMERCE_CLIENT_SECRET,
       appUrl: e.APP_URL?.replace(/\/+$/, ''),
-      tokenEncryptionKey: e.TOKEN_ENCRYPTION_KEY ? decodeKey(e.TOKEN_ENCRYPTION_KEY) : undefined,
+      tokenKeys: tokenKeysOf(e),
+      callbackRateLimitPerMinute: e.CALLBACK_RATE_LIMIT_PER_MINUTE,
+      frameAncestors: e.APP_FRAME_ANCESTORS,
       requestBudgetMs: e.BC_REQUEST_BUDGET_MS,
       fetchConcurrency: e.BC_FETCH_CONCURRENCY,
       rateLimitReserve: e.BC_RATE_LIMIT_RESERVE,
+      categoryAssignBatchSize: e.BC_CATEGORY_ASSIGN_BATCH_SIZE,
     },
     flush: {
       windowMs: e.DEBOUNCE_WINDOW_SECONDS * 1000,
@@ -258,5 +340,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       scopes: e.WEBHOOK_SCOPES,
       backfillSilenceMs: e.BACKFILL_SILENCE_HOURS * 3_600_000,
     },
+    deadLetter: { subscription: e.DEAD_LETTER_SUBSCRIPTION },
   };
 }

@@ -2,6 +2,7 @@
 import { loadConfig, ConfigError, type Config } from './config.ts';
 import { buildApp } from './app.ts';
 import { createServices } from './services.ts';
+import { pushAuthWarning } from './ingest/push-auth.ts';
 
 function configOrExit(): Config {
   try {
@@ -19,9 +20,8 @@ async function main(): Promise<void> {
   const config = configOrExit();
   const services = await createServices(config);
   const { logger } = services;
-  if (config.push.auth === 'none') {
-    logger.warn('PUSH_AUTH=none: /pubsub/push, /status and /tasks accept unauthenticated requests. Local development only - never deploy this.');
-  }
+  const authWarning = pushAuthWarning(config.push.auth);
+  if (authWarning) logger.warn({ pushAuth: config.push.auth }, authWarning);
   if (!services.reconciler) logger.warn('WEBHOOK_TOPIC is not set: webhook reconcile and install-time webhook registration are off');
   const { server } = await buildApp(services.app);
 

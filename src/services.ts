@@ -7,7 +7,8 @@ import type { Firestore } from '@google-cloud/firestore';
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { createLogger, type Logger } from './logger.ts';
-import type { AppDeps, RoutePlugin } from './app.ts';
+import type { AppDeps } from './app.ts';
+import type { RoutePlugin } from './http/route-plugin.ts';
 import { createFirestore } from './firestore/create-firestore.ts';
 import { createFirestoreEventStore } from './events/firestore-event-store.ts';
 import { createFirestorePendingStore } from './events/firestore-pending-store.ts';
@@ -15,7 +16,7 @@ import type { PendingStore } from './events/pending-store.ts';
 import { createPushAuthenticator } from './ingest/push-auth.ts';
 import { createIngest, type IngestOutcome } from './ingest/ingest-message.ts';
 import { createBigCommerceClient, type BigCommerceClient } from './bigcommerce/client.ts';
-import { createRateLimiterRegistry } from './bigcommerce/rate-limiter.ts';
+import { createRateLimiterRegistry, type RateLimiterRegistry } from './bigcommerce/rate-limiter.ts';
 import { createFirestoreLeases, type LeaseManager } from './category-sync/sync-lease.ts';
 import { createCategorySync, type CategorySyncSettings } from './category-sync/sync-store.ts';
 import { createSyncScheduler, type SyncScheduler, type SchedulerSettings } from './category-sync/sync-scheduler.ts';
@@ -27,6 +28,15 @@ import { loadRuleSetFile, type RuleSet } from './rules/rule-set-schema.ts';
 import { createStoreDirectory, type StoreContext, type StoreDirectory } from './stores/store-directory.ts';
 import { createStoreRegistry, type StoreRegistry } from './stores/store-registry.ts';
 import { createTokenCipher } from './stores/token-cipher.ts';
+import { probeStoreToken } from './stores/confirm-uninstall.ts';
+import { createStoreRules, type StoreRules } from './stores/store-rules.ts';
+import type { SignedPayload } from './stores/app-routes.ts';
+import { appApiPlugin } from './app-api/app-api-plugin.ts';
+import { createSessionTokens } from './app-api/app-session.ts';
+import { loadAppAssets, renderAppShell } from './app-api/app-shell.ts';
+import { createActivitySource, createSyncLog, withSyncLog, type SyncLog } from './app-api/activity.ts';
+import { createRulesService } from './app-api/rules-service.ts';
+import { join } from 'node:path';
 import { appRoutes, type OAuthSettings } from './stores/app-routes.ts';
 import { desiredWebhooks } from './webhooks/desired-webhooks.ts';
 import { createWebhookReconciler, type ReconcileSettings, type WebhookReconciler } from './webhooks/reconcile-webhooks.ts';
@@ -60,8 +70,11 @@ export type StoreCredentials = Pick<StoreContext, 'storeHash'> & { accessToken: 
  * holds nothing but settings, and the store's rate limiter (the quota is the store's, not the
  * client's) is shared across tokens too. A new token (reinstall) gets a new client.
  */
-export function createClientCache(config: Config, deps: { clock: Clock; logger: Logger; fetch?: typeof fetch | undefined }): (store: StoreCredentials) => BigCommerceClient {
-  const limiters = createRateLimiterRegistry({ clock: deps.clock, logger: deps.logger, reserve: config.bigcommerce.rateLimitReserve });
+export function createClientCache(
+  config: Config,
+  deps: { clock: Clock; logger: Logger; fetch?: typeof fetch | undefined; limiters?: RateLimiterRegistry },
+): (store: StoreCredentials) => BigCommerceClient {
+  const limiters = deps.limiters ?? createRateLimiterRegistry({ clock: deps.clock, logger: deps.logger, reserve: config.bigcommerce.rateLimitReserve });
   const clients = new Map<string, BigCommerceClient>();
   return (store) => {
     const key = `${store.storeHash}\n${store.accessToken}`;
@@ -75,6 +88,8 @@ export function createClientCache(config: Config, deps: { clock: Clock; logger: 
         logger: deps.logger,
         requestBudgetMs: config.bigcommerce.requestBudgetMs,
         rateLimiter: limiters.forStore(store.storeHash),
+        // GraphQL reports its own (much larger) quota in the same headers: it never feeds the REST limiter.
+        graphqlRateLimiter: limiters.forStoreGraphql(store.storeHash),
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
       });
       clients.set(key, client);
@@ -85,9 +100,10 @@ export function createClientCache(config: Config, deps: { clock: Clock; logger: 
 
 /** The app-install settings, or undefined (callbacks answer 503) unless client id, secret and key are all set. */
 export function oauthSettings(config: Config): OAuthSettings | undefined {
-  const { clientId, clientSecret, tokenEncryptionKey, appUrl, loginUrl } = config.bigcommerce;
-  if (!clientId || !clientSecret || !tokenEncryptionKey) return undefined;
-  return { clientId, clientSecret, loginUrl, redirectUri: appUrl ? `${appUrl}/auth` : undefined };
+  const { clientId, clientSecret, tokenKeys, appUrl, loginUrl } = config.bigcommerce;
+  // loadConfig requires APP_URL whenever a client id is set: BigCommerce requires the redirect_uri.
+  if (!clientId || !clientSecret || !tokenKeys || !appUrl) return undefined;
+  return { clientId, clientSecret, loginUrl, redirectUri: `${appUrl}/auth` };
 }
 
 export function categorySyncSettings(config: Config, override: Partial<CategorySyncSettings> = {}): CategorySyncSettings {
@@ -103,6 +119,7 @@ export function categorySyncSettings(config: Config, override: Partial<CategoryS
     fetchConcurrency: config.bigcommerce.fetchConcurrency,
     // Strictly under BigCommerce's 2,048-character URL limit.
     maxUrlLength: 2047,
+    assignBatchSize: config.bigcommerce.categoryAssignBatchSize,
     ...override,
   };
 }
@@ -118,6 +135,37 @@ interface Core {
   scheduler: SyncScheduler;
   fullSync: FullSyncJobs;
   reconciler: WebhookReconciler | undefined;
+  clientFor: (store: StoreCredentials) => BigCommerceClient;
+  rateLimiters: RateLimiterRegistry;
+  storeRules: StoreRules;
+  syncLog: SyncLog;
+}
+
+/**
+ * The merchant app (src/app-api): rules editor, preview, explain and activity behind an app session;
+ * `openApp` is what /load renders. Off without a client secret (it keys the sessions).
+ */
+function merchantApp(core: Core): { plugin: RoutePlugin | undefined; openApp: ((p: SignedPayload) => string) | undefined } {
+  const { config, clock, logger, db, registry, directory, pending, clientFor, rateLimiters, storeRules, syncLog } = core;
+  const { clientSecret } = config.bigcommerce;
+  if (!clientSecret) return { plugin: undefined, openApp: undefined };
+  const sessions = createSessionTokens({ clientSecret, nowMs: () => clock.now() });
+  // The built bundle: next to dist/main.js in the image, under dist/ when running from src/.
+  const assets = [join(import.meta.dirname, 'web'), join(import.meta.dirname, '..', 'dist', 'web')].map(loadAppAssets).find((a) => a !== undefined);
+  const plugin = appApiPlugin({
+    sessions,
+    directory,
+    storeRules,
+    // Saving or rolling back rules re-syncs the whole catalog: one function, one place.
+    rules: createRulesService({ storeRules, startFullSync: (storeHash) => startFullSync(core, storeHash), logger }),
+    clientFor,
+    activity: createActivitySource({ db, registry, pending, rateLimiters, syncLog, clock }),
+    clock,
+    logger,
+    assets,
+  });
+  const openApp = (p: SignedPayload) => renderAppShell({ ...sessions.issue({ storeHash: p.storeHash, userId: p.userId, email: p.userEmail }), storeHash: p.storeHash }, assets);
+  return { plugin, openApp };
 }
 
 /**
@@ -145,6 +193,7 @@ function httpServices(core: Core) {
   };
 
   const operatorAccounts = config.push.schedulerServiceAccount ? [config.push.schedulerServiceAccount] : [];
+  const merchant = merchantApp(core);
   const routes: RoutePlugin[] = [
     taskRoutes({ scheduler, directory, fullSync, allowedEmails: operatorAccounts, requestBudgetMs: config.flush.fullSyncRequestBudgetMs, now: () => clock.now(), logger }),
     appRoutes({
@@ -153,9 +202,13 @@ function httpServices(core: Core) {
       directory,
       registerWebhooks: (storeHash) => (reconciler ? reconciler.reconcileStore(storeHash) : Promise.resolve({ outcome: 'off', errors: [{ code: 'WEBHOOK_CONFIG_INVALID', message: 'WEBHOOK_TOPIC is not set' }] })),
       firstSync: (storeHash) => startFullSync(core, storeHash),
+      rateLimit: { max: config.bigcommerce.callbackRateLimitPerMinute, windowMs: 60_000 },
+      frameAncestors: config.bigcommerce.frameAncestors,
+      openApp: merchant.openApp,
       clock,
       logger,
     }),
+    ...(merchant.plugin ? [merchant.plugin] : []),
     ...(reconciler ? [webhookTaskRoutes({ reconciler, allowedEmails: operatorAccounts })] : []),
   ];
 
@@ -193,14 +246,20 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const ownsDb = overrides.db === undefined;
   const db = overrides.db ?? createFirestore(config);
 
-  const cipher = config.bigcommerce.tokenEncryptionKey ? createTokenCipher(config.bigcommerce.tokenEncryptionKey) : undefined;
+  const cipher = config.bigcommerce.tokenKeys ? createTokenCipher(config.bigcommerce.tokenKeys) : undefined;
   const directory: StoreDirectory = createStoreDirectory({ db, singleStore: config.bigcommerce.singleStore, defaultRuleSet, cipher, logger });
   const pending: PendingStore = createFirestorePendingStore(db, clock);
-  const registry: StoreRegistry = createStoreRegistry({ db, cipher, pending, logger });
-  const clientFor = createClientCache(config, { clock, logger, fetch: overrides.fetch });
+  const rateLimiters = createRateLimiterRegistry({ clock, logger, reserve: config.bigcommerce.rateLimitReserve });
+  const clientFor = createClientCache(config, { clock, logger, fetch: overrides.fetch, limiters: rateLimiters });
+  // Forgets a store only once BigCommerce refuses its token (a replayed /uninstall or event cannot).
+  const registry: StoreRegistry = createStoreRegistry({ db, cipher, pending, logger, probeToken: (storeHash, accessToken) => probeStoreToken(clientFor({ storeHash, accessToken })) });
   const leases: LeaseManager = createFirestoreLeases(db, { owner: overrides.leaseOwner ?? `${config.revision}/${randomUUID()}`, leaseMs: config.flush.leaseMs, clock });
 
-  const categorySync = createCategorySync({ pending, leases, directory, clientFor, clock, logger, settings: categorySyncSettings(config, settings.categorySync) });
+  const storeRules = createStoreRules({ db, clock });
+  const syncLog = createSyncLog(db);
+  const baseSync = createCategorySync({ pending, leases, directory, clientFor, clock, logger, settings: categorySyncSettings(config, settings.categorySync) });
+  // Every sync's outcome lands in the store's sync log (the app's activity screen).
+  const categorySync = { ...baseSync, syncStore: withSyncLog(baseSync.syncStore, syncLog, clock, (err) => logger.warn({ err }, 'sync log write failed')) };
   const fullSync: FullSyncJobs = createFullSyncJobs({
     jobs: createFirestoreFullSyncJobs(db),
     pending,
@@ -223,10 +282,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const reconciler: WebhookReconciler | undefined =
     reconcileSettings && createWebhookReconciler({ directory, registry, pending, clientFor, clock, logger, settings: reconcileSettings, onEnqueued: (storeHash) => scheduler.notify(storeHash) });
 
-  const core: Core = { config, clock, logger, db, directory, registry, pending, scheduler, fullSync, reconciler };
+  const core: Core = { config, clock, logger, db, directory, registry, pending, scheduler, fullSync, reconciler, clientFor, rateLimiters, storeRules, syncLog };
   return {
     ...core,
-    clientFor,
     categorySync,
     /** `startFullSync(storeHash)`: start (or join) the store's durable full-sync job and kick it off. */
     startFullSync: (storeHash: string) => startFullSync(core, storeHash),

@@ -1,5 +1,6 @@
-# Firestore (Native mode). Collections used by the service: eventMarkers, rejections, givenUp
-# (all with an `expireAt` TTL), pendingProducts, flushLeases, stores.
+# Firestore (Native mode). Collections used by the service: eventMarkers, eventChunks, pendingProducts,
+# rejections, givenUp, droppedStores (all with an `expireAt` TTL), pendingStores (the store index),
+# flushLeases, stores.
 
 resource "google_firestore_database" "main" {
   name                    = var.firestore_database_id
@@ -14,11 +15,17 @@ resource "google_firestore_database" "main" {
 locals {
   # collection -> whether to exempt expireAt from single-field indexing. The dedupe markers are
   # written on every push; an indexed, ever-increasing timestamp caps a collection at ~500 writes/s,
-  # and nothing queries by expireAt. The other two are small and may be listed by expiry.
+  # and nothing queries by expireAt. The small ones may be listed by expiry.
+  # pendingProducts and eventChunks are written in bursts of hundreds per second too. pendingProducts
+  # expire 7 days after their last event: a safety net for stores no sweep settles (the sweep drops
+  # the work of uninstalled and unknown stores first).
   ttl_collections = {
-    eventMarkers = true
-    rejections   = false
-    givenUp      = false
+    eventMarkers    = true
+    eventChunks     = true
+    pendingProducts = true
+    rejections      = false
+    givenUp         = false
+    droppedStores   = false
   }
 }
 

@@ -1,5 +1,9 @@
 # Durable triggers. Every job POSTs to the service with an OIDC token of the scheduler account;
 # the routes are idempotent (leases in Firestore), so a late or doubled run is harmless.
+# Every deadline stays within the Cloud Run request timeout (var.request_timeout_seconds, 900 s by
+# default): past it Cloud Run has already answered 504, so a longer deadline would only have
+# Scheduler wait, then retry while the first run may still be going. The precondition below holds
+# this for any variable values; tools/terraform/check.ts checks the defaults offline.
 locals {
   scheduler_jobs = {
     # The durable half of the debounce: flushes whatever in-process timers missed (scale-in,
@@ -21,7 +25,7 @@ locals {
     full-sync = {
       path        = "/tasks/full-sync"
       schedule    = var.full_sync_schedule
-      deadline    = "1800s"
+      deadline    = "900s"
       retries     = 2
       description = "Re-evaluate every product against the category rules"
     }
@@ -56,6 +60,13 @@ resource "google_cloud_scheduler_job" "tasks" {
     oidc_token {
       service_account_email = google_service_account.scheduler.email
       audience              = local.push_audience
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = tonumber(trimsuffix(each.value.deadline, "s")) <= var.request_timeout_seconds
+      error_message = "The attempt deadline of a Scheduler job must not exceed the Cloud Run request timeout (request_timeout_seconds)."
     }
   }
 

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 
 /**
  * Packing product ids into `id:in=` requests that BigCommerce accepts.
@@ -24,7 +24,7 @@ export interface ChunkIdsOptions {
    */
   urlPrefix: string;
   /**
-   * Appended after the ids, e.g. `&limit=250&include_fields=id,categories`. Pass the LONGEST suffix
+   * Appended after the ids, e.g. `&limit=250&include_fields=categories,sale_price`. Pass the LONGEST suffix
    * you will send (a `limit=` that varies with the chunk size must be counted at its widest).
    */
   urlSuffix?: string;
@@ -43,10 +43,10 @@ function resolveOptions(opts: ChunkIdsOptions): { fixedLength: number; maxUrlLen
   const maxUrlLength = opts.maxUrlLength ?? DEFAULT_MAX_URL_LENGTH;
   const maxIds = opts.maxIds ?? DEFAULT_MAX_IDS_PER_REQUEST;
   if (!Number.isSafeInteger(maxUrlLength) || maxUrlLength < 1) {
-    throw new AppError('FETCH_CHUNK_OPTIONS_INVALID', `maxUrlLength must be a positive integer, got ${String(maxUrlLength)}`);
+    throw new AppError(ErrorCode.FETCH_CHUNK_OPTIONS_INVALID, `maxUrlLength must be a positive integer, got ${String(maxUrlLength)}`);
   }
   if (!Number.isSafeInteger(maxIds) || maxIds < 1) {
-    throw new AppError('FETCH_CHUNK_OPTIONS_INVALID', `maxIds must be a positive integer, got ${String(maxIds)}`);
+    throw new AppError(ErrorCode.FETCH_CHUNK_OPTIONS_INVALID, `maxIds must be a positive integer, got ${String(maxIds)}`);
   }
   return { fixedLength: opts.urlPrefix.length + (opts.urlSuffix ?? '').length, maxUrlLength, maxIds };
 }
@@ -68,13 +68,13 @@ export function chunkIds(ids: readonly number[], opts: ChunkIdsOptions): number[
   const seen = new Set<number>();
   for (const id of ids) {
     if (!Number.isSafeInteger(id) || id < 1) {
-      throw new AppError('FETCH_ID_INVALID', `product id must be a positive integer, got ${String(id)}`, { details: { id } });
+      throw new AppError(ErrorCode.FETCH_ID_INVALID, `product id must be a positive integer, got ${String(id)}`, { details: { id } });
     }
     if (seen.has(id)) continue;
     seen.add(id);
     const idLength = String(id).length;
     if (fixedLength + idLength > maxUrlLength) {
-      throw new AppError('FETCH_ID_TOO_LONG', `id ${id} does not fit in a URL of at most ${maxUrlLength} characters (prefix and suffix take ${fixedLength})`, {
+      throw new AppError(ErrorCode.FETCH_ID_TOO_LONG, `id ${id} does not fit in a URL of at most ${maxUrlLength} characters (prefix and suffix take ${fixedLength})`, {
         details: { id, fixedLength, maxUrlLength },
       });
     }
@@ -101,7 +101,7 @@ export function chunkIds(ids: readonly number[], opts: ChunkIdsOptions): number[
 export function maxIdsPerRequest(opts: ChunkIdsOptions, sampleIdDigits: number): number {
   const { fixedLength, maxUrlLength, maxIds } = resolveOptions(opts);
   if (!Number.isSafeInteger(sampleIdDigits) || sampleIdDigits < 1) {
-    throw new AppError('FETCH_CHUNK_OPTIONS_INVALID', `sampleIdDigits must be a positive integer, got ${String(sampleIdDigits)}`);
+    throw new AppError(ErrorCode.FETCH_CHUNK_OPTIONS_INVALID, `sampleIdDigits must be a positive integer, got ${String(sampleIdDigits)}`);
   }
   const room = maxUrlLength - fixedLength;
   if (room < sampleIdDigits) return 0;

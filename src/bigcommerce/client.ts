@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock.ts';
-import { AppError, isAppError } from '../errors.ts';
+import { AppError, isAppError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { ErrorBodySchema, type ErrorBody } from './product.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -49,6 +49,12 @@ export interface BigCommerceClientOptions {
   retryMaxMs?: number;
   /** Shared per store across clients and flushes in this process; a private one when omitted. */
   rateLimiter?: RateLimiter;
+  /**
+   * Paces GraphQL Admin calls. GraphQL reports its own, much larger quota under the same header
+   * names (X-Rate-Limit-Requests-Left in the millions), so its responses must never feed the REST
+   * limiter (`rateLimiter`); they pace this one instead. A private one when omitted.
+   */
+  graphqlRateLimiter?: RateLimiter;
   fetch?: typeof fetch;
   userAgent?: string;
   /** Jitter source in [0, 1) for retry backoff (default Math.random). */
@@ -125,28 +131,29 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 /** The error for a call that ran out of budget after `failure` (its last failed attempt). */
 function exhausted(storeHash: string, failure: Failure | undefined, ctx: Record<string, unknown>, cause?: unknown): AppError {
   const o = { retryable: true, cause, details: { storeHash, ...ctx } };
-  if (!failure) return new AppError('BC_BUDGET_EXCEEDED', 'BigCommerce request budget exceeded', o);
+  if (!failure) return new AppError(ErrorCode.BC_BUDGET_EXCEEDED, 'BigCommerce request budget exceeded', o);
   switch (failure.kind) {
     case 'rate_limited':
-      return new AppError('BC_RATE_LIMITED', 'BigCommerce still rate limited after the request budget', { ...o, details: { ...o.details, status: 429 } });
+      return new AppError(ErrorCode.BC_RATE_LIMITED, 'BigCommerce still rate limited after the request budget', { ...o, details: { ...o.details, status: 429 } });
     case 'server':
-      return new AppError('BC_SERVER_ERROR', 'BigCommerce server error after the request budget', {
+      return new AppError(ErrorCode.BC_SERVER_ERROR, 'BigCommerce server error after the request budget', {
         ...o,
         details: { ...o.details, status: failure.status, title: failure.title },
       });
     case 'network':
-      return new AppError('BC_NETWORK', 'BigCommerce unreachable after the request budget', { ...o, details: { ...o.details, reason: failure.reason } });
+      return new AppError(ErrorCode.BC_NETWORK, 'BigCommerce unreachable after the request budget', { ...o, details: { ...o.details, reason: failure.reason } });
   }
 }
 
 /** The error of a 4xx that retrying cannot fix, with BigCommerce's title/type/errors (or the body's start) in details. */
 function refusal(status: number, text: string, eb: ErrorBody | undefined, ctx: Record<string, unknown>): AppError {
   const details = { ...ctx, status, title: eb?.title, type: eb?.type, errors: eb?.errors, ...(eb ? {} : { bodyStart: text.slice(0, 200) }) };
-  if (status === 401 || status === 403) return new AppError('BC_UNAUTHORIZED', 'BigCommerce refused the access token', { details });
-  if (status === 404) return new AppError('BC_NOT_FOUND', 'BigCommerce resource not found', { details });
-  return new AppError('BC_BAD_REQUEST', BAD_REQUEST_MESSAGE, { details });
+  if (status === 401 || status === 403) return new AppError(ErrorCode.BC_UNAUTHORIZED, 'BigCommerce refused the access token', { details });
+  if (status === 404) return new AppError(ErrorCode.BC_NOT_FOUND, 'BigCommerce resource not found', { details });
+  return new AppError(ErrorCode.BC_BAD_REQUEST, BAD_REQUEST_MESSAGE, { details });
 }
 
+// eslint-disable-next-line max-lines-per-function -- the transport's one closure: request (the retry loop), requestParsed and graphql share the store's base URL, pacing and budget
 export function createBigCommerceClient(opts: BigCommerceClientOptions): BigCommerceClient {
   const { storeHash, accessToken } = opts;
   const base = `${opts.apiUrl.replace(/\/+$/, '')}/stores/${storeHash}`;
@@ -158,13 +165,15 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
   const retryMaxMs = opts.retryMaxMs ?? 10_000;
   const random = opts.random ?? Math.random;
   const fetchFn = opts.fetch ?? globalThis.fetch;
-  const limiter = opts.rateLimiter ?? new RateLimiter({ storeHash, clock, logger: log });
+  const restLimiter = opts.rateLimiter ?? new RateLimiter({ storeHash, clock, logger: log });
+  const graphqlLimiter = opts.graphqlRateLimiter ?? new RateLimiter({ storeHash, clock, logger: log });
   const userAgent = opts.userAgent ?? 'bc-webhook-consumer';
   const attemptReserveMs = Math.min(1_000, timeoutMs, Math.floor(budgetMs / 4));
 
   const requestUrl = (pathAndQuery: string): string => `${base}${pathAndQuery}`;
 
-  async function request<T>(method: HttpMethod, pathAndQuery: string, body?: unknown, reqOpts: RequestOptions = {}): Promise<BigCommerceResponse<T>> {
+  /** One logical call paced by `limiter` (REST or GraphQL: see graphqlRateLimiter). */
+  async function send<T>(limiter: RateLimiter, method: HttpMethod, pathAndQuery: string, body?: unknown, reqOpts: RequestOptions = {}): Promise<BigCommerceResponse<T>> {
     const signal = reqOpts.signal;
     const url = requestUrl(pathAndQuery);
     const path = pathAndQuery.split('?')[0];
@@ -180,7 +189,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
     let backoffs = 0;
     let last: Failure | undefined;
     const ctx = () => ({ method, path, attempts, elapsedMs: clock.now() - startMs });
-    const aborted = () => new AppError('BC_ABORTED', 'BigCommerce request cancelled', { retryable: true, details: { storeHash, ...ctx() } });
+    const aborted = () => new AppError(ErrorCode.BC_ABORTED, 'BigCommerce request cancelled', { retryable: true, details: { storeHash, ...ctx() } });
 
     /** Sleeps before the next attempt, or throws when that sleep would end past the budget. */
     const backOff = async (failure: Failure, cause?: unknown) => {
@@ -201,7 +210,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
       try {
         await limiter.acquire({ deadlineMs: lastStartMs });
       } catch (e) {
-        if (isAppError(e, 'BC_BUDGET_EXCEEDED')) throw exhausted(storeHash, last, { ...ctx(), ...e.details }, e);
+        if (isAppError(e, ErrorCode.BC_BUDGET_EXCEEDED)) throw exhausted(storeHash, last, { ...ctx(), ...e.details }, e);
         throw e;
       }
       attempts++;
@@ -232,7 +241,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
       const parsed = parseJson(text);
       if (res.status >= 200 && res.status < 300) {
         if (!parsed.ok) {
-          throw new AppError('BC_INVALID_RESPONSE', 'BigCommerce answered with a body that is not JSON', {
+          throw new AppError(ErrorCode.BC_INVALID_RESPONSE, 'BigCommerce answered with a body that is not JSON', {
             retryable: true,
             details: { storeHash, ...ctx(), status: res.status, bodyStart: text.slice(0, 200) },
           });
@@ -250,11 +259,13 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
     }
   }
 
+  const request = <T>(method: HttpMethod, pathAndQuery: string, body?: unknown, reqOpts?: RequestOptions) => send<T>(restLimiter, method, pathAndQuery, body, reqOpts);
+
   /** Parses a success body, or AppError BC_INVALID_RESPONSE (retryable: a proxy page, a partial deploy). */
   function parseBody<S extends z.ZodType>(schema: S, value: unknown, path: string): z.infer<S> {
     const r = schema.safeParse(value);
     if (r.success) return r.data;
-    throw new AppError('BC_INVALID_RESPONSE', 'BigCommerce response has an unexpected shape', {
+    throw new AppError(ErrorCode.BC_INVALID_RESPONSE, 'BigCommerce response has an unexpected shape', {
       retryable: true,
       details: { storeHash, path, issues: r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) },
     });
@@ -271,7 +282,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
     },
 
     async graphql<T>(query: string, variables?: Record<string, unknown>) {
-      const res = await request<unknown>('POST', '/graphql', variables === undefined ? { query } : { query, variables });
+      const res = await send<unknown>(graphqlLimiter, 'POST', '/graphql', variables === undefined ? { query } : { query, variables });
       const body = parseBody(GraphqlResponseSchema, res.body, '/graphql');
       const out: GraphqlResponse<T> = {};
       if (body.data !== undefined && body.data !== null) out.data = body.data as T;

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { systemClock, type Clock } from '../clock.ts';
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -156,7 +156,7 @@ export class RateLimiter {
         return;
       }
       if (opts.deadlineMs !== undefined && now + waitMs > opts.deadlineMs) {
-        throw new AppError('BC_BUDGET_EXCEEDED', 'BigCommerce rate limit wait exceeds the request budget', {
+        throw new AppError(ErrorCode.BC_BUDGET_EXCEEDED, 'BigCommerce rate limit wait exceeds the request budget', {
           retryable: true,
           details: { storeHash: this.storeHash, waitMs, remainingMs: Math.max(0, opts.deadlineMs - now) },
         });
@@ -289,20 +289,27 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
 }
 
 export interface RateLimiterRegistry {
-  /** The one limiter for this store in this process (created on first use). */
+  /** The one REST limiter for this store in this process (created on first use). */
   forStore(storeHash: string): RateLimiter;
+  /**
+   * The store's GraphQL Admin limiter: a separate key, because GraphQL responses report their own
+   * quota in the same X-Rate-Limit-* headers and must not move the REST limiter's state.
+   */
+  forStoreGraphql(storeHash: string): RateLimiter;
 }
 
 export function createRateLimiterRegistry(opts: Omit<RateLimiterOptions, 'storeHash'> = {}): RateLimiterRegistry {
   const limiters = new Map<string, RateLimiter>();
+  const get = (key: string, storeHash: string) => {
+    let limiter = limiters.get(key);
+    if (!limiter) {
+      limiter = new RateLimiter({ ...opts, storeHash });
+      limiters.set(key, limiter);
+    }
+    return limiter;
+  };
   return {
-    forStore(storeHash) {
-      let limiter = limiters.get(storeHash);
-      if (!limiter) {
-        limiter = new RateLimiter({ ...opts, storeHash });
-        limiters.set(storeHash, limiter);
-      }
-      return limiter;
-    },
+    forStore: (storeHash) => get(`rest\n${storeHash}`, storeHash),
+    forStoreGraphql: (storeHash) => get(`graphql\n${storeHash}`, storeHash),
   };
 }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { BigCommerceClient } from '../bigcommerce/client.ts';
-import { createCatalog } from '../bigcommerce/catalog.ts';
+import { createCatalog, type Catalog } from '../bigcommerce/catalog.ts';
+import type { IncludeOptions } from '../bigcommerce/catalog-paths.ts';
+import type { RuleSet } from '../rules/rule-set-schema.ts';
 import type { Product } from '../bigcommerce/product.ts';
 import type { PendingStore } from '../events/pending-store.ts';
 import { parseIsoDateMs } from '../rules/parse-iso-date.ts';
@@ -14,7 +16,7 @@ import { applyCategoryPlanIsolated } from './apply-isolated.ts';
 import { FULL_SYNC_PAGE_SIZE } from './plan-fetch.ts';
 import { jobProgress, type FullSyncJob, type FullSyncJobStore, type JobProgress } from './full-sync-job-store.ts';
 import { isStaleRead } from './stale-read.ts';
-import type { LeaseManager } from './sync-lease.ts';
+import type { Lease, LeaseManager } from './sync-lease.ts';
 import type { RunContext } from './sync-scheduler.ts';
 import type { SyncResult } from './sync-store.ts';
 import type { PendingProduct } from './readiness.ts';
@@ -47,134 +49,158 @@ export interface FullSyncJobDeps {
  * A run works for at most `sliceMs`, yields its scheduler slot between pages, and stops at a page
  * boundary when its lease is lost or the scheduler stops; the next run resumes from the cursor.
  */
+type ActiveStore = StoreContext & { accessToken: string; ruleSet: RuleSet };
+type Progress = ReturnType<typeof progressOf>;
+interface SliceStats {
+  pages: number;
+  products: number;
+  changed: number;
+  completed: number;
+  kept: number;
+  rejected: number;
+  firestoreReads: number;
+  firestoreWrites: number;
+  writes: ApplyCategoryPlanResult;
+}
+
+/** Completes the pending records in (afterId, lastId] that this page answered (read current, or gone after a delete). */
+async function completeAnswered(deps: FullSyncJobDeps, storeHash: string, afterId: number, lastId: number, products: readonly Product[]): Promise<{ reads: number; completed: number; kept: number }> {
+  const byId = new Map(products.map((p) => [p.id, p]));
+  let reads = 0;
+  let completed = 0;
+  let kept = 0;
+  let cursor = afterId;
+  for (;;) {
+    const page = await deps.pending.page(storeHash, { afterProductId: cursor, maxProductId: lastId, limit: 500 });
+    reads += page.length;
+    if (page.length === 0) break;
+    const answered = page.filter((p: PendingProduct) => {
+      const read = byId.get(p.productId);
+      if (!read) return p.deleteSeen;
+      const modifiedMs = typeof read.date_modified === 'string' ? parseIsoDateMs(read.date_modified) : undefined;
+      return !isStaleRead(p, modifiedMs, deps.settings.staleToleranceMs);
+    });
+    const r = await deps.pending.complete(storeHash, answered);
+    completed += r.removed;
+    kept += r.kept;
+    cursor = page[page.length - 1]!.productId;
+    if (page.length < 500) break;
+  }
+  return { reads, completed, kept };
+}
+
+/** The job and its store when there is work to do, or the result that ends the run (finishing a job nothing can drive). */
+async function loadJob(deps: FullSyncJobDeps, storeHash: string, log: Logger): Promise<{ job: FullSyncJob; store: ActiveStore } | { end: SyncResult; finished: boolean }> {
+  const job = await deps.jobs.get(storeHash);
+  if (!job || job.state !== 'running') return { end: { outcome: 'not-due', dueAtMs: undefined }, finished: true };
+  const store = await deps.directory.get(storeHash);
+  if (!store) return { end: { outcome: 'unknown-store' }, finished: false };
+  if (store.status !== 'uninstalled' && !store.accessToken) return { end: { outcome: 'no-credentials' }, finished: false };
+  if (store.status === 'uninstalled' || !store.ruleSet || !store.accessToken) {
+    // Nothing will ever sync this catalog (gone, or no rules decide anything): the job ends here.
+    if (!store.ruleSet) log.warn('no category rules for store');
+    await deps.jobs.advance(storeHash, { ...progressOf(job), finished: true }, deps.clock.now());
+    return { end: store.status === 'uninstalled' ? { outcome: 'uninstalled', dropped: 0 } : { outcome: 'not-due', dueAtMs: undefined }, finished: true };
+  }
+  return { job, store: { ...store, accessToken: store.accessToken, ruleSet: store.ruleSet } };
+}
+
+/** One catalog page: read, evaluate, write, complete what it answered, advance the cursor. Returns whether the job is done. */
+async function syncPage(deps: FullSyncJobDeps, w: { storeHash: string; store: ActiveStore; client: BigCommerceClient; catalog: Catalog; fetch: IncludeOptions; lease: Lease; log: Logger }, p: Progress, stats: SliceStats): Promise<boolean | 'lease-lost'> {
+  const { clock, settings: s } = deps;
+  const page = await w.catalog.productsAfter(p.cursor, { ...w.fetch, limit: s.pageSize ?? FULL_SYNC_PAGE_SIZE });
+  p.requests++;
+  stats.pages++;
+  const products = page.products;
+  const lastId = page.lastId ?? products.reduce((m, x) => (x.id > m ? x.id : m), p.cursor);
+  const finished = page.lastId === undefined;
+  if (products.length > 0) {
+    const changes = planCategoryChanges(products as ProductState[], w.store.ruleSet, clock.now());
+    const { writes, rejected } = await applyCategoryPlanIsolated(changes, w.client, { maxUrlLength: s.maxUrlLength });
+    stats.writes = addWrites(stats.writes, writes);
+    if (rejected.size > 0) {
+      stats.rejected += rejected.size;
+      w.log.warn({ products: Object.fromEntries(rejected) }, 'category write rejected');
+    }
+    if (w.lease.lost) return 'lease-lost';
+    const done = await completeAnswered(deps, w.storeHash, p.cursor, finished ? Number.MAX_SAFE_INTEGER : lastId, products);
+    stats.firestoreReads += done.reads;
+    stats.firestoreWrites += done.completed + done.kept;
+    stats.completed += done.completed;
+    stats.kept += done.kept;
+    p.done += products.length;
+    p.changed += changes.changedProductIds.length;
+    stats.products += products.length;
+    stats.changed += changes.changedProductIds.length;
+  }
+  // The listing's total counts what remains from this page's start.
+  p.total = p.done - products.length + page.remaining;
+  p.cursor = lastId;
+  await deps.jobs.advance(w.storeHash, { ...p, finished }, clock.now());
+  stats.firestoreWrites++;
+  return finished;
+}
+
+function sliceResult(stats: SliceStats, dueAtMs: number | undefined): SyncResult {
+  return {
+    outcome: 'flushed',
+    dueAtMs,
+    mode: 'full',
+    pendingRead: stats.completed + stats.kept,
+    fetchRequests: stats.pages,
+    productsFetched: stats.products,
+    missing: 0,
+    deferred: 0,
+    givenUp: 0,
+    completed: stats.completed,
+    keptForNextFlush: stats.kept,
+    writes: stats.writes,
+    changedProducts: stats.changed,
+    chunks: stats.pages,
+    firestoreReads: stats.firestoreReads,
+    firestoreWrites: stats.firestoreWrites,
+  };
+}
+
 export function createFullSyncJobs(deps: FullSyncJobDeps) {
   const { settings: s, clock, logger } = deps;
-  const pageSize = s.pageSize ?? FULL_SYNC_PAGE_SIZE;
   /** Stores with a running job as far as this instance knows (start, sweep listings, finish). */
   const runningHere = new Set<string>();
 
-  /** Completes the pending records in (afterId, lastId] that this page answered; returns [read, written]. */
-  async function completeAnswered(storeHash: string, afterId: number, lastId: number, products: readonly Product[]): Promise<{ reads: number; completed: number; kept: number }> {
-    const byId = new Map(products.map((p) => [p.id, p]));
-    let reads = 0;
-    let completed = 0;
-    let kept = 0;
-    let cursor = afterId;
-    for (;;) {
-      const page = await deps.pending.page(storeHash, { afterProductId: cursor, maxProductId: lastId, limit: 500 });
-      reads += page.length;
-      if (page.length === 0) break;
-      const answered = page.filter((p: PendingProduct) => {
-        const read = byId.get(p.productId);
-        if (!read) return p.deleteSeen;
-        const modifiedMs = typeof read.date_modified === 'string' ? parseIsoDateMs(read.date_modified) : undefined;
-        return !isStaleRead(p, modifiedMs, s.staleToleranceMs);
-      });
-      const r = await deps.pending.complete(storeHash, answered);
-      completed += r.removed;
-      kept += r.kept;
-      cursor = page[page.length - 1]!.productId;
-      if (page.length < 500) break;
-    }
-    return { reads, completed, kept };
-  }
-
+  /** Drives the store's job from its cursor for at most `sliceMs`, page by page, under the store's lease. */
   async function runSlice(storeHash: string, ctx?: RunContext): Promise<SyncResult> {
     const lease = await deps.leases.tryAcquire(storeHash);
     if (!lease) return { outcome: 'busy' };
     const log = logger.child({ storeHash, flushId: randomUUID().slice(0, 8) });
     const startedMs = clock.now();
-    const stats = { pages: 0, products: 0, changed: 0, completed: 0, kept: 0, rejected: 0, firestoreReads: 0, firestoreWrites: 0 };
-    let writesTotal: ApplyCategoryPlanResult = { assignRequests: 0, unassignRequests: 0, assigned: 0, unassigned: 0 };
+    const stats: SliceStats = { pages: 0, products: 0, changed: 0, completed: 0, kept: 0, rejected: 0, firestoreReads: 1, firestoreWrites: 0, writes: { assignRequests: 0, unassignRequests: 0, assigned: 0, unassigned: 0 } };
     try {
-      const job = await deps.jobs.get(storeHash);
-      stats.firestoreReads++;
-      if (!job || job.state !== 'running') {
-        runningHere.delete(storeHash);
-        return { outcome: 'not-due', dueAtMs: undefined };
+      const loaded = await loadJob(deps, storeHash, log);
+      if ('end' in loaded) {
+        if (loaded.finished) runningHere.delete(storeHash);
+        return loaded.end;
       }
-      const store = await deps.directory.get(storeHash);
-      if (!store) return { outcome: 'unknown-store' };
-      if (store.status === 'uninstalled') {
-        await deps.jobs.advance(storeHash, { ...progressOf(job), finished: true }, clock.now());
-        runningHere.delete(storeHash);
-        return { outcome: 'uninstalled', dropped: 0 };
-      }
-      if (!store.accessToken) return { outcome: 'no-credentials' };
-      if (!store.ruleSet) {
-        log.warn('no category rules for store');
-        await deps.jobs.advance(storeHash, { ...progressOf(job), finished: true }, clock.now());
-        runningHere.delete(storeHash);
-        return { outcome: 'not-due', dueAtMs: undefined };
-      }
-      const client = deps.clientFor({ ...store, accessToken: store.accessToken });
-      const catalog = createCatalog(client, { maxUrlLength: s.maxUrlLength });
+      const { job, store } = loaded;
+      const client = deps.clientFor(store);
       const ruleFields = productFetchOptions(store.ruleSet);
-      const fetch = { ...ruleFields, includeFields: [...new Set([...ruleFields.includeFields, 'date_modified'])] };
-
+      const w = { storeHash, store, client, catalog: createCatalog(client, { maxUrlLength: s.maxUrlLength }), fetch: { ...ruleFields, includeFields: [...new Set([...ruleFields.includeFields, 'date_modified'])] }, lease, log };
       const p = progressOf(job);
       let finished = false;
-      while (!finished) {
+      // At least one page per run, so every run moves the job forward.
+      while (!finished && !(stats.pages > 0 && (ctx?.signal.aborted || clock.now() - startedMs >= s.sliceMs))) {
         if (lease.lost) return { outcome: 'lease-lost' };
-        // At least one page per run, so every run moves the job forward.
-        if (stats.pages > 0 && (ctx?.signal.aborted || clock.now() - startedMs >= s.sliceMs)) break;
-        const page = await catalog.productsAfter(p.cursor, { ...fetch, limit: pageSize });
-        p.requests++;
-        stats.pages++;
-        const products = page.products;
-        const lastId = page.lastId ?? products.reduce((m, x) => (x.id > m ? x.id : m), p.cursor);
-        finished = page.lastId === undefined;
-        if (products.length > 0) {
-          const changes = planCategoryChanges(products as ProductState[], store.ruleSet, clock.now());
-          const { writes, rejected } = await applyCategoryPlanIsolated(changes, client, s.maxUrlLength);
-          writesTotal = addWrites(writesTotal, writes);
-          if (rejected.size > 0) {
-            stats.rejected += rejected.size;
-            log.warn({ products: Object.fromEntries(rejected) }, 'category write rejected');
-          }
-          if (lease.lost) return { outcome: 'lease-lost' };
-          const done = await completeAnswered(storeHash, p.cursor, finished ? Number.MAX_SAFE_INTEGER : lastId, products);
-          stats.firestoreReads += done.reads;
-          stats.firestoreWrites += done.completed + done.kept;
-          stats.completed += done.completed;
-          stats.kept += done.kept;
-          p.done += products.length;
-          p.changed += changes.changedProductIds.length;
-          stats.products += products.length;
-          stats.changed += changes.changedProductIds.length;
-        }
-        // The listing's total counts what remains from this page's start.
-        p.total = p.done - products.length + page.remaining;
-        p.cursor = lastId;
-        await deps.jobs.advance(storeHash, { ...p, finished }, clock.now());
-        stats.firestoreWrites++;
+        const r = await syncPage(deps, w, p, stats);
+        if (r === 'lease-lost') return { outcome: 'lease-lost' };
+        finished = r;
         if (!finished) await ctx?.yieldSlot();
       }
       if (finished) {
         runningHere.delete(storeHash);
         await deps.directory.recordSync(storeHash, { syncedAtMs: clock.now(), catalogTotal: p.done });
       }
-      const result: SyncResult = {
-        outcome: 'flushed',
-        // More to do: due again at once (a timer or the next sweep continues from the cursor).
-        dueAtMs: finished ? undefined : clock.now(),
-        mode: 'full',
-        pendingRead: stats.completed + stats.kept,
-        fetchRequests: stats.pages,
-        productsFetched: stats.products,
-        missing: 0,
-        deferred: 0,
-        givenUp: 0,
-        completed: stats.completed,
-        keptForNextFlush: stats.kept,
-        writes: writesTotal,
-        changedProducts: stats.changed,
-        chunks: stats.pages,
-        firestoreReads: stats.firestoreReads,
-        firestoreWrites: stats.firestoreWrites,
-      };
-      log.info({ ...stats, cursor: p.cursor, done: p.done, total: p.total, finished, writes: writesTotal }, 'full sync slice done');
-      return result;
+      log.info({ ...stats, cursor: p.cursor, done: p.done, total: p.total, finished }, 'full sync slice done');
+      // More to do: due again at once (a timer or the next sweep continues from the cursor).
+      return sliceResult(stats, finished ? undefined : clock.now());
     } catch (err) {
       log.error({ err }, 'full sync slice failed');
       throw err;

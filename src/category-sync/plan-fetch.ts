@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 
 /** BigCommerce's largest page for `GET /v3/catalog/products`. */
 export const FULL_SYNC_PAGE_SIZE = 250;
@@ -39,7 +39,7 @@ export interface PlanFetchInput {
 export function planFetch(input: PlanFetchInput): FetchPlan {
   const pageSize = input.pageSize ?? FULL_SYNC_PAGE_SIZE;
   if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
-    throw new AppError('FETCH_PLAN_INVALID', `pageSize must be a positive integer, got ${String(pageSize)}`);
+    throw new AppError(ErrorCode.FETCH_PLAN_INVALID, `pageSize must be a positive integer, got ${String(pageSize)}`);
   }
   const chunks = input.idsPerRequest(input.pendingIds);
   const total = input.catalogTotal;

@@ -1,3 +1,8 @@
+import type { PendingProduct } from '../events/pending-store.ts';
+
+// Re-exported for the sync modules that read it from here.
+export type { PendingProduct };
+
 /**
  * When a store's pending products should be synced, decided from durable state alone (so any
  * instance, timer or Scheduler sweep reaches the same answer).
@@ -8,25 +13,6 @@
  * trickles in is therefore read once per product, and a steady stream still settles within the cap.
  * Products that were not readable yet (404 right after their event) wait for their own `notBefore`.
  */
-export interface PendingProduct {
-  productId: number;
-  /** Opaque document version: deleting with it fails if an event touched the record meanwhile. */
-  version: string;
-  lastSeenAtMs: number;
-  /** When the record was created, i.e. since when this product has been waiting. */
-  waitingSinceMs: number;
-  deleteSeen: boolean;
-  /** Newest BigCommerce event time of this product (ms), if events carried one. */
-  newestEventAtMs: number | undefined;
-  /** Newest time of an event whose scope moves `date_modified` (stale-read.ts), if any. */
-  newestChangeEventAtMs: number | undefined;
-  /** Reads deferred because they looked stale (at most one: see stale-read.ts). */
-  staleRereads: number;
-  /** Reads that did not find the product (or found it older than its newest event). */
-  attempts: number;
-  notBeforeMs: number | undefined;
-}
-
 export interface DebounceSettings {
   windowMs: number;
   maxWaitMs: number;

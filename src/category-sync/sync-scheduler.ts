@@ -64,6 +64,7 @@ const BUSY: SyncResult = { outcome: 'busy' };
  * (POST /tasks/flush, durable: nothing waits on a timer that Cloud Run throttled or an instance that
  * died). Across instances the lease decides who runs a store.
  */
+// eslint-disable-next-line max-lines-per-function -- one closure owns the per-instance timers, queue and slots that every method shares; each method is short
 export function createSyncScheduler(deps: {
   categorySync: StoreSyncRunner;
   pending: Pick<PendingStore, 'stores'>;

@@ -36,6 +36,8 @@ export interface CategorySyncSettings extends DebounceSettings, SyncOutcomeSetti
    * nothing is read twice). Keeps a sweep request well inside Cloud Run's timeout. Default: no limit.
    */
   sliceMs?: number;
+  /** Pairs per category-assignment PUT (BC_CATEGORY_ASSIGN_BATCH_SIZE); applyCategoryPlan's default when unset. */
+  assignBatchSize?: number;
 }
 
 export interface CategorySyncDeps {
@@ -129,9 +131,14 @@ function addStats(a: SyncStats, b: Partial<SyncStats>): SyncStats {
 /** The store, or the result that ends the sync before any pending record is read. */
 async function activeStore(deps: CategorySyncDeps, storeHash: string, log: Logger): Promise<ActiveStore | SyncResult> {
   const store = await deps.directory.get(storeHash);
-  if (!store) return { outcome: 'unknown-store' };
+  if (!store) {
+    // Not a store of ours (never installed, or forgotten): its events would pile up forever.
+    const dropped = await deps.pending.dropStore(storeHash, 'unknown-store');
+    if (dropped > 0) log.warn({ dropped }, 'pending work dropped for unknown store');
+    return { outcome: 'unknown-store' };
+  }
   if (store.status === 'uninstalled') {
-    const dropped = await deps.pending.dropStore(storeHash);
+    const dropped = await deps.pending.dropStore(storeHash, 'uninstalled');
     if (dropped > 0) log.info({ dropped }, 'pending work dropped for uninstalled store');
     return { outcome: 'uninstalled', dropped };
   }
@@ -262,7 +269,7 @@ async function syncChunk(deps: CategorySyncDeps, w: { storeHash: string; client:
   if (outcome.stale.length > 0) log.info({ productIds: outcome.stale }, 'product read stale');
 
   const changes = planCategoryChanges(outcome.current as ProductState[], w.ruleSet, clock.now());
-  const { writes, rejected: unwritable } = await applyCategoryPlanIsolated(changes, w.client, s.maxUrlLength);
+  const { writes, rejected: unwritable } = await applyCategoryPlanIsolated(changes, w.client, { maxUrlLength: s.maxUrlLength, ...(s.assignBatchSize ? { assignBatchSize: s.assignBatchSize } : {}) });
   if (w.lease.lost) return 'lease-lost';
   // A product whose write BigCommerce refuses for good is given up, not completed and not retried forever.
   const done = unwritable.size > 0 ? outcome.done.filter((p) => !unwritable.has(p.productId)) : outcome.done;

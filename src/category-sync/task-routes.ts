@@ -1,9 +1,8 @@
-import type { RoutePlugin } from '../app.ts';
+import { isStoreHash } from '../bigcommerce/store-hash.ts';
+import type { RoutePlugin } from '../http/route-plugin.ts';
 import type { StoreDirectory } from '../stores/store-directory.ts';
 import type { JobProgress } from './full-sync-job-store.ts';
 import type { SyncScheduler } from './sync-scheduler.ts';
-
-const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface FullSyncStarter {
   /** Starts the store's durable full-sync job unless one is running. */
@@ -34,12 +33,12 @@ export function taskRoutes(deps: {
   const now = deps.now ?? Date.now;
   const pollMs = deps.pollMs ?? 500;
   return (app, guard) => {
-    const preHandler = guard(deps.allowedEmails);
-    app.post('/tasks/flush', { preHandler }, async () => deps.scheduler.sweep());
+    const onRequest = guard(deps.allowedEmails);
+    app.post('/tasks/flush', { onRequest }, async () => deps.scheduler.sweep());
 
-    app.post<{ Querystring: { store?: string } }>('/tasks/full-sync', { preHandler }, async (request, reply) => {
+    app.post<{ Querystring: { store?: string } }>('/tasks/full-sync', { onRequest }, async (request, reply) => {
       const store = request.query.store;
-      if (store !== undefined && !STORE_HASH.test(store)) return reply.code(400).send({ error: 'bad_request', message: 'store must be a store hash' });
+      if (store !== undefined && !isStoreHash(store)) return reply.code(400).send({ error: 'bad_request', message: 'store must be a store hash' });
       const deadline = now() + deps.requestBudgetMs;
       const stores = store ? [store] : await deps.directory.activeStores();
       const started = new Map<string, boolean>();

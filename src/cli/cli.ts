@@ -1,6 +1,7 @@
 // A tiny subcommand dispatcher: `npm run cli -- <group> <command> [flags]`. Groups are plain data
 // (`CliGroup`), registered in one list in main.ts, so adding one is a one-line change there.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, type Config } from '../config.ts';
 
 export type CliFlags = NonNullable<ParseArgsConfig['options']>;
 export type CliValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -26,11 +27,27 @@ export interface CliGroup {
   name: string;
   summary: string;
   commands: Record<string, CliCommand>;
+  /** Runs when the group is followed by flags or nothing (`doctor --store X`, `explain --store H --product 1`); `--help` still shows the group. */
+  defaultCommand?: string;
 }
 
 /** Thrown by commands for a bad flag combination: printed with the command's help, exit 2. */
 export class CliUsageError extends Error {
   override name = 'CliUsageError';
+}
+
+/**
+ * The configuration a command works with, parsed by config.ts like the service's (so every variable
+ * the CLI reads is documented there). A bad value is a usage error. PUSH_AUTH only concerns the HTTP
+ * service (without this the CLI would demand PUSH_AUDIENCE), and logs stay quiet unless LOG_LEVEL says
+ * otherwise.
+ */
+export function cliConfig(env: CliIo['env']): Config {
+  try {
+    return loadConfig({ LOG_LEVEL: 'warn', ...env, PUSH_AUTH: 'none' });
+  } catch (err) {
+    throw new CliUsageError((err as Error).message);
+  }
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);
@@ -60,7 +77,11 @@ function commandHelp(g: CliGroup, name: string, c: CliCommand): string {
 
 /** Runs one command line (argv without `node main.ts`) and returns the process exit code. */
 export async function runCli(argv: readonly string[], groups: readonly CliGroup[], io: CliIo): Promise<number> {
-  const [groupName, commandName, ...rest] = argv;
+  const [groupName, ...tail] = argv;
+  const group0 = groups.find((g) => g.name === groupName);
+  // A group with a default command takes its flags right after the group name.
+  const implicit = group0?.defaultCommand !== undefined && tail[0]?.startsWith('--') === true && tail[0] !== '--help';
+  const [commandName, ...rest] = implicit ? [group0.defaultCommand!, ...tail] : tail;
   if (groupName === undefined || groupName === '--help' || groupName === '-h' || groupName === 'help') {
     io.out(mainHelp(groups));
     return groupName === undefined ? 2 : 0;
@@ -69,6 +90,9 @@ export async function runCli(argv: readonly string[], groups: readonly CliGroup[
   if (!group) {
     io.err(`Unknown group "${groupName}".\n\n${mainHelp(groups)}`);
     return 2;
+  }
+  if (group.defaultCommand !== undefined && (commandName === undefined || (commandName.startsWith('-') && commandName !== '--help' && commandName !== '-h'))) {
+    return runCli([groupName, group.defaultCommand, ...argv.slice(1)], groups, io);
   }
   if (commandName === undefined || commandName === '--help' || commandName === '-h') {
     io.out(groupHelp(group));

@@ -2,7 +2,7 @@
 // dead-letter pull subscription (terraform output `dead_letter_subscription`) until someone acts:
 //   dead-letter list   [--subscription S] [--max N]
 //   dead-letter replay (--ids a,b | --all) [--subscription S] [--topic T] [--max N]
-// Env: GOOGLE_CLOUD_PROJECT, PUBSUB_EMULATOR_HOST (optional), DEAD_LETTER_SUBSCRIPTION, WEBHOOK_TOPIC.
+// Env (parsed by config.ts): GOOGLE_CLOUD_PROJECT, PUBSUB_EMULATOR_HOST (optional), DEAD_LETTER_SUBSCRIPTION, WEBHOOK_TOPIC.
 //
 // Contracts:
 // - `list` never consumes: pulled messages are released at once (ack deadline set to 0) so they
@@ -12,7 +12,8 @@
 //   the two replays the message twice, which is harmless: the service dedupes, and events are
 //   only triggers to re-read BigCommerce.
 import { PubSub, v1 } from '@google-cloud/pubsub';
-import { CliUsageError, type CliGroup, type CliIo, type CliValues } from './cli.ts';
+import type { Config } from '../config.ts';
+import { cliConfig, CliUsageError, type CliGroup, type CliValues } from './cli.ts';
 
 export const DEAD_LETTER_ATTRIBUTE_PREFIX = 'CloudPubSubDeadLetter';
 /** Set by Pub/Sub on forwarded messages: how many deliveries the source subscription attempted. */
@@ -239,12 +240,10 @@ export async function replayDeadLetters(
   }
 }
 
-/** The PubSub client for the CLI: project from the env, emulator when PUBSUB_EMULATOR_HOST is set. */
-export function pubsubFromEnv(env: CliIo['env']): PubSub {
-  const projectId = env.GOOGLE_CLOUD_PROJECT;
-  if (!projectId) throw new CliUsageError('GOOGLE_CLOUD_PROJECT is not set');
-  const emulator = env.PUBSUB_EMULATOR_HOST;
-  return new PubSub({ projectId, ...(emulator ? { apiEndpoint: emulator, emulatorMode: true } : {}) });
+/** The PubSub client for the CLI: GOOGLE_CLOUD_PROJECT, the emulator when PUBSUB_EMULATOR_HOST is set. */
+export function pubsubFor(config: Pick<Config, 'projectId' | 'emulators'>): PubSub {
+  const emulator = config.emulators.pubsub;
+  return new PubSub({ projectId: config.projectId, ...(emulator ? { apiEndpoint: emulator, emulatorMode: true } : {}) });
 }
 
 function stringFlag(values: CliValues, flag: string, envValue: string | undefined, what: string): string {
@@ -274,9 +273,10 @@ export const deadLetterGroup: CliGroup = {
         `--max N           at most N messages (default ${DEFAULT_LIST_MAX})`,
       ],
       run: async (values, io) => {
-        const subscription = stringFlag(values, 'subscription', io.env.DEAD_LETTER_SUBSCRIPTION, 'subscription (DEAD_LETTER_SUBSCRIPTION)');
+        const config = cliConfig(io.env);
+        const subscription = stringFlag(values, 'subscription', config.deadLetter.subscription, 'subscription (DEAD_LETTER_SUBSCRIPTION)');
         const max = positiveInt(values, 'max', DEFAULT_LIST_MAX);
-        const pubsub = pubsubFromEnv(io.env);
+        const pubsub = pubsubFor(config);
         try {
           const messages = await listDeadLetters(pubsub, { subscription, max });
           if (messages.length === 0) {
@@ -311,10 +311,11 @@ export const deadLetterGroup: CliGroup = {
             : [];
         const all = values.all === true;
         if (all === ids.length > 0) throw new CliUsageError('Pass exactly one of --ids a,b or --all');
-        const subscription = stringFlag(values, 'subscription', io.env.DEAD_LETTER_SUBSCRIPTION, 'subscription (DEAD_LETTER_SUBSCRIPTION)');
-        const topic = stringFlag(values, 'topic', io.env.WEBHOOK_TOPIC, 'topic (WEBHOOK_TOPIC)');
+        const config = cliConfig(io.env);
+        const subscription = stringFlag(values, 'subscription', config.deadLetter.subscription, 'subscription (DEAD_LETTER_SUBSCRIPTION)');
+        const topic = stringFlag(values, 'topic', config.webhooks.topic, 'topic (WEBHOOK_TOPIC)');
         const max = positiveInt(values, 'max', DEFAULT_REPLAY_MAX);
-        const pubsub = pubsubFromEnv(io.env);
+        const pubsub = pubsubFor(config);
         try {
           const r = await replayDeadLetters(pubsub, { subscription, topic, ids, all, max });
           for (const x of r.replayed) io.out(`replayed ${x.messageId} -> ${x.newMessageId}`);

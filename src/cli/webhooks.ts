@@ -5,15 +5,14 @@
 // WEBHOOK_TOPIC, WEBHOOK_SCOPES, BACKFILL_SILENCE_HOURS). Backfilled products are queued as pending
 // records; the service's next flush sweep (Scheduler, every minute) processes them.
 import { pino } from 'pino';
-import { loadConfig, type Config } from '../config.ts';
 import type { DesiredWebhooks } from '../webhooks/desired-webhooks.ts';
 import { planReconcile, isHookActive } from '../webhooks/plan-reconcile.ts';
 import type { StoreReconcileReport } from '../webhooks/reconcile-webhooks.ts';
 import { createServices } from '../services.ts';
-import { AppError } from '../errors.ts';
-import { CliUsageError, type CliGroup, type CliIo, type CliValues } from './cli.ts';
+import { AppError, ErrorCode } from '../errors.ts';
+import { isStoreHash } from '../bigcommerce/store-hash.ts';
+import { cliConfig, CliUsageError, type CliGroup, type CliIo, type CliValues } from './cli.ts';
 
-const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Pads every column but the last; the header is the first row. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -73,27 +72,21 @@ export function formatSyncTable(reports: readonly StoreReconcileReport[]): strin
  * and the CLI never syncs categories itself: backfilled products wait for the service's sweep.
  */
 async function lifecycleFromEnv(env: CliIo['env']) {
-  let config: Config;
-  try {
-    // PUSH_AUTH only concerns the HTTP service; without this the CLI would demand PUSH_AUDIENCE.
-    config = loadConfig({ ...env, PUSH_AUTH: 'none' });
-  } catch (err) {
-    throw new CliUsageError((err as Error).message);
-  }
+  const config = cliConfig(env);
   // Not a usage error: the environment is the service's, so it fails like the service would.
-  if (!config.webhooks.topic) throw new AppError('WEBHOOK_CONFIG_INVALID', 'WEBHOOK_TOPIC is not set: it names the Pub/Sub topic BigCommerce publishes webhooks to');
-  const logger = pino({ level: env.LOG_LEVEL === undefined ? 'warn' : config.log.level });
+  if (!config.webhooks.topic) throw new AppError(ErrorCode.WEBHOOK_CONFIG_INVALID, 'WEBHOOK_TOPIC is not set: it names the Pub/Sub topic BigCommerce publishes webhooks to');
+  const logger = pino({ level: config.log.level });
   const services = await createServices(config, { logger, settings: { scheduler: { timers: false } } });
   const { reconciler, desired } = services;
   // createServices builds both whenever WEBHOOK_TOPIC is set, which was checked above.
-  if (!reconciler || !desired) throw new AppError('WEBHOOK_CONFIG_INVALID', 'webhook reconcile is off');
+  if (!reconciler || !desired) throw new AppError(ErrorCode.WEBHOOK_CONFIG_INVALID, 'webhook reconcile is off');
   return { reconciler, desired, ownClientId: config.bigcommerce.clientId, close: () => services.close() };
 }
 
 function storeFlag(values: CliValues): string | undefined {
   const v = values.store;
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !STORE_HASH.test(v)) throw new CliUsageError('--store must be a store hash');
+  if (!isStoreHash(v)) throw new CliUsageError('--store must be a store hash');
   return v;
 }
 

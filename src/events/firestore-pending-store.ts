@@ -1,21 +1,25 @@
 import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore, type Precondition } from '@google-cloud/firestore';
 import { GrpcStatus, grpcCode } from '../errors.ts';
 import { COLLECTIONS } from '../firestore/collections.ts';
-import { distinctStoreHashes, pendingDocId } from './firestore-event-store.ts';
-import type { PendingStore } from './pending-store.ts';
-import type { PendingProduct } from '../category-sync/readiness.ts';
+import { pendingDocId } from '../firestore/document-ids.ts';
+import { timestampMillis } from '../firestore/timestamps.ts';
+import { PENDING_TTL_MS, type LoadedPending, type PendingStore } from './pending-store.ts';
+import { createStoreIndex } from './store-index.ts';
+import { MAX_WRITES_PER_COMMIT } from './plan-event-writes.ts';
 
 const GIVEN_UP_TTL_MS = 30 * 24 * 3_600_000;
+const DROPPED_TTL_MS = 30 * 24 * 3_600_000;
 
 const versionOf = (ts: Timestamp) => `${ts.seconds}.${String(ts.nanoseconds).padStart(9, '0')}`;
 const timestampOf = (version: string) => {
   const [s, n] = version.split('.');
   return new Timestamp(Number(s), Number(n));
 };
-const millis = (v: unknown): number | undefined => (v instanceof Timestamp ? v.toMillis() : undefined);
+const millis = timestampMillis;
 
-function toPending(doc: DocumentSnapshot): PendingProduct {
+function toPending(doc: DocumentSnapshot): LoadedPending {
   return {
+    events: (doc.get('events') as number | undefined) ?? 1,
     productId: doc.get('productId') as number,
     version: versionOf(doc.updateTime!),
     lastSeenAtMs: millis(doc.get('lastSeenAt')) ?? doc.createTime!.toMillis(),
@@ -52,17 +56,33 @@ async function conditionalWrites(db: Firestore, writes: ((bw: ReturnType<Firesto
   return { ok: settled.filter((r) => r === 'ok').length, kept: settled.filter((r) => r === 'kept').length, results: settled };
 }
 
+/** Records deleted per page when a store's pending work is dropped (bounded memory, one commit each). */
+const DROP_PAGE = MAX_WRITES_PER_COMMIT;
+
+// eslint-disable-next-line max-lines-per-function -- one short method per PendingStore operation over the same collection and store index; each guarded by the version it read
 export function createFirestorePendingStore(db: Firestore, clock: { now(): number } = Date): PendingStore {
   const pending = db.collection(COLLECTIONS.pending);
   const givenUp = db.collection(COLLECTIONS.givenUp);
+  const drops = db.collection(COLLECTIONS.droppedStores);
+  const index = createStoreIndex(db, clock);
   const ref = (storeHash: string, productId: number) => pending.doc(pendingDocId(storeHash, productId));
   const pre = (version: string): Precondition => ({ lastUpdateTime: timestampOf(version) });
+  /** What the removed records had added to the store index (a record from before the index counts one). */
+  const eventsOf = (items: readonly { events?: number }[], results: readonly ('ok' | 'kept')[]) => items.reduce((sum, i, k) => sum + (results[k] === 'ok' ? (i.events ?? 1) : 0), 0);
+
+  /** After records were removed: take their events off the store's count, unlist the store if it drained. */
+  async function settleIndex(storeHash: string, removedEvents: number): Promise<void> {
+    await index.adjust(storeHash, -removedEvents);
+    await index.releaseIfEmpty(storeHash);
+  }
 
   return {
-    stores: () => distinctStoreHashes(pending),
+    stores: () => index.storesWithWork(),
 
     async load(storeHash) {
       const snap = await pending.where('storeHash', '==', storeHash).get();
+      // Listed without records (they expired, or a release lost a race): unlist it here.
+      if (snap.empty) await index.releaseIfEmpty(storeHash);
       return snap.docs.map(toPending);
     },
 
@@ -78,6 +98,7 @@ export function createFirestorePendingStore(db: Firestore, clock: { now(): numbe
         db,
         items.map((i) => (bw) => bw.delete(ref(storeHash, i.productId), pre(i.version))),
       );
+      if (r.ok > 0) await settleIndex(storeHash, eventsOf(items, r.results));
       return { removed: r.ok, kept: r.kept };
     },
 
@@ -97,44 +118,72 @@ export function createFirestorePendingStore(db: Firestore, clock: { now(): numbe
         items.map((i) => (bw) => bw.delete(ref(storeHash, i.productId), pre(i.version))),
       );
       const gone = items.filter((_, k) => removed.results[k] === 'ok');
-      const batch = db.batch();
-      for (const i of gone) {
-        batch.set(givenUp.doc(pendingDocId(storeHash, i.productId)), {
-          storeHash,
-          productId: i.productId,
-          attempts: i.attempts,
-          reason,
-          at: Timestamp.fromMillis(now),
-          expireAt: Timestamp.fromMillis(now + GIVEN_UP_TTL_MS),
-        });
+      for (let start = 0; start < gone.length; start += MAX_WRITES_PER_COMMIT) {
+        const batch = db.batch();
+        for (const i of gone.slice(start, start + MAX_WRITES_PER_COMMIT)) {
+          batch.set(givenUp.doc(pendingDocId(storeHash, i.productId)), {
+            storeHash,
+            productId: i.productId,
+            attempts: i.attempts,
+            reason,
+            at: Timestamp.fromMillis(now),
+            expireAt: Timestamp.fromMillis(now + GIVEN_UP_TTL_MS),
+          });
+        }
+        await batch.commit();
       }
-      if (gone.length > 0) await batch.commit();
+      if (gone.length > 0) await settleIndex(storeHash, eventsOf(items, removed.results));
       return gone.length;
     },
 
     async enqueue(storeHash, productIds, reason, nowMs) {
       const ids = [...new Set(productIds)];
-      const r = await conditionalWrites(
-        db,
-        ids.map(
-          (productId) => (bw) =>
-            bw.set(
-              ref(storeHash, productId),
-              { storeHash, productId, lastSeenAt: Timestamp.fromMillis(nowMs), lastScope: reason, scopes: FieldValue.arrayUnion(reason), events: FieldValue.increment(1) },
-              { merge: true },
-            ),
-        ),
-      );
-      return r.ok;
+      // Atomic commits of records + their index shard, like ingest: a store with records is always listed.
+      const perCommit = MAX_WRITES_PER_COMMIT - 1;
+      for (let start = 0; start < ids.length; start += perCommit) {
+        const chunk = ids.slice(start, start + perCommit);
+        const batch = db.batch();
+        for (const productId of chunk) {
+          batch.set(
+            ref(storeHash, productId),
+            {
+              storeHash,
+              productId,
+              lastSeenAt: Timestamp.fromMillis(nowMs),
+              lastScope: reason,
+              scopes: FieldValue.arrayUnion(reason),
+              events: FieldValue.increment(1),
+              expireAt: Timestamp.fromMillis(nowMs + PENDING_TTL_MS),
+            },
+            { merge: true },
+          );
+        }
+        index.add({ merge: (r, d) => batch.set(r, d, { merge: true }) }, storeHash, chunk.length, `${reason}:${nowMs}:${chunk[0]!}`);
+        await batch.commit();
+      }
+      return ids.length;
     },
 
-    async dropStore(storeHash) {
-      const refs = (await pending.where('storeHash', '==', storeHash).select().get()).docs.map((d) => d.ref);
-      const r = await conditionalWrites(
-        db,
-        refs.map((d) => (bw) => bw.delete(d)),
-      );
-      return r.ok;
+    async dropStore(storeHash, reason = 'uninstalled') {
+      // Page by page: a store may hold hundreds of thousands of records.
+      let dropped = 0;
+      for (;;) {
+        const page = await pending.where('storeHash', '==', storeHash).select().limit(DROP_PAGE).get();
+        if (page.empty) break;
+        const batch = db.batch();
+        for (const d of page.docs) batch.delete(d.ref);
+        await batch.commit();
+        dropped += page.size;
+      }
+      await index.releaseIfEmpty(storeHash);
+      if (dropped > 0) {
+        const now = clock.now();
+        await drops.doc(storeHash).set(
+          { storeHash, reason, records: FieldValue.increment(dropped), drops: FieldValue.increment(1), lastDroppedAt: Timestamp.fromMillis(now), expireAt: Timestamp.fromMillis(now + DROPPED_TTL_MS) },
+          { merge: true },
+        );
+      }
+      return dropped;
     },
   };
 }

@@ -1,13 +1,13 @@
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode, isAppError } from '../errors.ts';
 import type { Clock } from '../clock.ts';
 import type { EventStore } from '../events/event-store.ts';
-import { planEventWrites } from '../events/plan-event-writes.ts';
+import { layoutWrites, planEventWrites } from '../events/plan-event-writes.ts';
 import { parsePushRequest } from './push-envelope.ts';
 import { parseBigCommerceEvent } from '../bigcommerce/webhook-event.ts';
 
 /** Everything the push route can conclude about one request. */
 export type IngestOutcome =
-  | { kind: 'stored'; storeHash: string; scope: string; productIds: number[]; handled: boolean; messageId: string | undefined }
+  | { kind: 'stored'; storeHash: string; scope: string; productIds: readonly number[]; handled: boolean; messageId: string | undefined }
   | { kind: 'duplicate'; storeHash: string; scope: string; messageId: string | undefined }
   | { kind: 'rejected'; reason: string; messageId: string | undefined }
   | { kind: 'unavailable'; error: unknown; messageId: string | undefined };
@@ -34,16 +34,24 @@ export interface IngestDeps {
   dedupeTtlMs: number;
   /** Longest the push path waits for Firestore before answering 503; well inside the ack deadline. */
   storeBudgetMs: number;
+  /**
+   * The same for an event too large for one commit (tens of thousands of products, stored in chunks):
+   * default LARGE_EVENT_BUDGET_MS. When it runs out the push gets 503 and the redelivery resumes from
+   * the chunks already stored, so each delivery makes progress.
+   */
+  largeEventBudgetMs?: number;
   rejectionTtlMs?: number;
 }
 
 const SAMPLE_BYTES = 512;
+/** Inside the push subscription's 60 s ack deadline (terraform push_ack_deadline_seconds), with room to answer. */
+export const LARGE_EVENT_BUDGET_MS = 40_000;
 
 /** Rejects with a retryable AppError when the promise has not settled within `ms`. */
 export async function withinBudget<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AppError('EVENT_STORE_TIMEOUT', `${what} took longer than ${ms} ms`, { retryable: true })), ms);
+    timer = setTimeout(() => reject(new AppError(ErrorCode.EVENT_STORE_TIMEOUT, `${what} took longer than ${ms} ms`, { retryable: true })), ms);
   });
   try {
     return await Promise.race([promise, timeout]);
@@ -84,7 +92,7 @@ export function createIngest(deps: IngestDeps) {
     const parsed = parseBigCommerceEvent(message.data);
     if (!parsed.ok) return reject(parsed.reason, message.messageId, message.data);
 
-    const plan = planEventWrites(parsed.event, {
+    const planned = planEventWrites(parsed.event, {
       storeHash: parsed.storeHash,
       hash: parsed.hash,
       messageId: message.messageId,
@@ -92,15 +100,25 @@ export function createIngest(deps: IngestDeps) {
       nowMs: deps.clock.now(),
       dedupeTtlMs: deps.dedupeTtlMs,
     });
+    if (!planned.ok) return reject(planned.reason, message.messageId, message.data);
+    const { plan } = planned;
     let result: 'stored' | 'duplicate';
+    const large = layoutWrites(plan).kind === 'chunked';
+    const budgetMs = large ? (deps.largeEventBudgetMs ?? LARGE_EVENT_BUDGET_MS) : deps.storeBudgetMs;
+    // Tells a large event to stop issuing chunks once the push has been answered 503.
+    const stop = new AbortController();
     try {
-      result = await withinBudget(deps.store.record(plan), deps.storeBudgetMs, 'recording an event');
+      result = await withinBudget(deps.store.record(plan, { signal: stop.signal }), budgetMs, large ? 'recording a large event' : 'recording an event');
     } catch (error) {
+      stop.abort();
+      // Firestore refused the writes themselves (INVALID_ARGUMENT and kin): every redelivery would
+      // fail the same way, so the message is recorded and acked instead of nacked in a loop.
+      if (isAppError(error) && !error.retryable) return reject(`event store refused the event: ${error.message}`, message.messageId, message.data);
       return { kind: 'unavailable', error, messageId: message.messageId };
     }
     const base = { storeHash: parsed.storeHash, scope: parsed.event.scope, messageId: message.messageId };
     if (result === 'duplicate') return { kind: 'duplicate', ...base };
-    return { kind: 'stored', ...base, productIds: plan.pending.map((p) => p.productId), handled: plan.handled };
+    return { kind: 'stored', ...base, productIds: plan.pending?.productIds ?? [], handled: plan.handled };
   };
 }
 

@@ -1,5 +1,4 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { PushAuthenticator } from './push-auth.ts';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { pushStatus, type Ingest, type IngestOutcome } from './ingest-message.ts';
 
 export interface IngestCounters {
@@ -11,8 +10,8 @@ export interface IngestCounters {
 
 export interface PushRouteOptions {
   ingest: Ingest;
-  authenticator: PushAuthenticator;
-  allowedEmails: readonly string[];
+  /** The app's guard for the push account, run as `onRequest`: before a byte of the body is read. */
+  authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
   counters: IngestCounters;
   maxBodyBytes: number;
   /** Called after an event was stored (the in-process debounce timers listen here). */
@@ -28,12 +27,7 @@ export const pushRoute: FastifyPluginAsync<PushRouteOptions> = (app: FastifyInst
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes }, (_req, body, done) => done(null, body));
 
-  app.post('/pubsub/push', { bodyLimit: opts.maxBodyBytes }, async (request, reply) => {
-    const auth = await opts.authenticator.authenticate(request.headers.authorization, opts.allowedEmails);
-    if (!auth.ok) {
-      request.log.warn({ reason: auth.reason, status: auth.status }, 'push refused');
-      return reply.code(auth.status).send({ error: auth.status === 401 ? 'unauthenticated' : 'forbidden', reason: auth.reason });
-    }
+  app.post('/pubsub/push', { bodyLimit: opts.maxBodyBytes, onRequest: opts.authenticate }, async (request, reply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const outcome = await opts.ingest(body, request.headers);
     logOutcome(request.log, outcome);
@@ -58,11 +52,14 @@ export const pushRoute: FastifyPluginAsync<PushRouteOptions> = (app: FastifyInst
   return Promise.resolve();
 };
 
+const LOGGED_IDS = 20;
+
 function logOutcome(log: FastifyInstance['log'], o: IngestOutcome): void {
   switch (o.kind) {
     case 'stored':
       if (!o.handled) log.info({ storeHash: o.storeHash, scope: o.scope, messageId: o.messageId }, 'event scope not handled');
-      else log.debug({ storeHash: o.storeHash, scope: o.scope, productIds: o.productIds, messageId: o.messageId }, 'event stored');
+      // A modifier event may carry ~500k ids: the count, and the first ones as a sample.
+      else log.debug({ storeHash: o.storeHash, scope: o.scope, products: o.productIds.length, productIds: o.productIds.slice(0, LOGGED_IDS), messageId: o.messageId }, 'event stored');
       return;
     case 'duplicate':
       log.debug({ storeHash: o.storeHash, scope: o.scope, messageId: o.messageId }, 'event duplicate');

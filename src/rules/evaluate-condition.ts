@@ -119,3 +119,32 @@ export function evaluateCondition(cond: Condition, product: ProductFields, nowMs
   if ('not' in cond) return !evaluateCondition(cond.not, product, nowMs);
   return evaluateField(cond, resolveField(product, cond.field), nowMs);
 }
+
+/** One node of {@link explainCondition}: the condition as written, the value read, and its verdict. */
+export type ConditionExplanation =
+  | { kind: 'field'; field: string; op: FieldCondition['op']; value: FieldCondition['value']; actual: unknown; verdict: boolean }
+  | { kind: 'all' | 'any'; verdict: boolean; children: ConditionExplanation[] }
+  | { kind: 'not'; verdict: boolean; child: ConditionExplanation };
+
+/**
+ * Like {@link evaluateCondition}, but returns the whole tree with each node's verdict and each leaf's
+ * value as read, so a merchant can see *why* a product is or is not in a category. Every child is
+ * evaluated (no short circuit): the explanation shows all verdicts, not just the deciding one. The
+ * root verdict always equals `evaluateCondition(cond, product, nowMs)`.
+ */
+export function explainCondition(cond: Condition, product: ProductFields, nowMs: number): ConditionExplanation {
+  if ('all' in cond) {
+    const children = cond.all.map((c) => explainCondition(c, product, nowMs));
+    return { kind: 'all', verdict: children.every((c) => c.verdict), children };
+  }
+  if ('any' in cond) {
+    const children = cond.any.map((c) => explainCondition(c, product, nowMs));
+    return { kind: 'any', verdict: children.some((c) => c.verdict), children };
+  }
+  if ('not' in cond) {
+    const child = explainCondition(cond.not, product, nowMs);
+    return { kind: 'not', verdict: !child.verdict, child };
+  }
+  const actual = resolveField(product, cond.field);
+  return { kind: 'field', field: cond.field, op: cond.op, value: cond.value, actual, verdict: evaluateField(cond, actual, nowMs) };
+}

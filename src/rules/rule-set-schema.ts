@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 import { parseIsoDateMs } from './parse-iso-date.ts';
 
 /**
@@ -222,7 +222,7 @@ function nestsDeeperThan(input: unknown, max: number): boolean {
  *
  * @throws AppError RULES_INVALID (not retryable) whose message lists every problem as
  *   `path: problem`, e.g. `rules[1].when.all[0].op: must be one of eq, neq, ...`; the same list is
- *   in `details.problems`.
+ *   in `details.problems`, and as `{ path, message }` objects in `details.issues`.
  */
 export function parseRuleSet(input: unknown, source: string): RuleSet {
   let problems: Problem[];
@@ -235,9 +235,12 @@ export function parseRuleSet(input: unknown, source: string): RuleSet {
     // The cross-rule refinement only runs once every rule is valid; list its findings anyway.
     problems.push(...crossRuleIssues(asRecord(input)?.rules));
   }
-  const lines = [...new Set(problems.sort((a, b) => comparePaths(a.path, b.path)).map((p) => `${formatPath(p.path)}: ${p.message}`))];
-  throw new AppError('RULES_INVALID', `${source}: invalid category rules (${lines.length} problem${lines.length === 1 ? '' : 's'}):\n  ${lines.join('\n  ')}`, {
-    details: { source, problems: lines },
+  const sorted = problems.sort((a, b) => comparePaths(a.path, b.path));
+  const lines = [...new Set(sorted.map((p) => `${formatPath(p.path)}: ${p.message}`))];
+  // `issues`: the same problems with their path as an array, for an editor that shows each message beside its field.
+  const issues = [...new Map(sorted.map((p) => [`${formatPath(p.path)}: ${p.message}`, { path: p.path, message: p.message }])).values()];
+  throw new AppError(ErrorCode.RULES_INVALID, `${source}: invalid category rules (${lines.length} problem${lines.length === 1 ? '' : 's'}):\n  ${lines.join('\n  ')}`, {
+    details: { source, problems: lines, issues },
   });
 }
 
@@ -252,15 +255,15 @@ export async function loadRuleSetFile(path: string): Promise<RuleSet> {
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as { code?: unknown }).code;
-    if (code === 'ENOENT') throw new AppError('RULES_FILE_NOT_FOUND', `category rules file not found: ${path}`, { cause: e, details: { path } });
-    throw new AppError('RULES_FILE_UNREADABLE', `category rules file ${path} cannot be read: ${(e as Error).message}`, { cause: e, details: { path } });
+    if (code === 'ENOENT') throw new AppError(ErrorCode.RULES_FILE_NOT_FOUND, `category rules file not found: ${path}`, { cause: e, details: { path } });
+    throw new AppError(ErrorCode.RULES_FILE_UNREADABLE, `category rules file ${path} cannot be read: ${(e as Error).message}`, { cause: e, details: { path } });
   }
   let json: unknown;
   try {
     // Editors on Windows like to start files with a byte-order mark, which JSON.parse rejects.
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
-    throw new AppError('RULES_INVALID', `${path}: not valid JSON: ${(e as Error).message}`, { cause: e, details: { source: path } });
+    throw new AppError(ErrorCode.RULES_INVALID, `${path}: not valid JSON: ${(e as Error).message}`, { cause: e, details: { source: path } });
   }
   return parseRuleSet(json, path);
 }

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
-import type { SandboxImpl } from './start-sandbox.ts';
-import type { Product } from './types.ts';
+import { AppError, ErrorCode } from '../errors.ts';
+import type { SandboxStoreState } from './sandbox-store.ts';
+import type { Product, Sandbox } from './types.ts';
 
 /**
  * The HTTP control plane under `/_sandbox/*`: the programmatic Sandbox/SandboxStore API as JSON,
@@ -72,14 +72,14 @@ const InvisibleQuery = z.object({ invisibleForMs: z.coerce.number().int().min(0)
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value ?? {});
   if (!r.success) {
-    throw new AppError('SANDBOX_BAD_REQUEST', 'invalid request body', { details: { issues: r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`) } });
+    throw new AppError(ErrorCode.SANDBOX_BAD_REQUEST, 'invalid request body', { details: { issues: r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`) } });
   }
   return r.data;
 }
 
 const idParam = (params: unknown): number => {
   const id = Number((params as { id: string }).id);
-  if (!Number.isInteger(id) || id < 1) throw new AppError('SANDBOX_BAD_REQUEST', 'product id must be a positive integer');
+  if (!Number.isInteger(id) || id < 1) throw new AppError(ErrorCode.SANDBOX_BAD_REQUEST, 'product id must be a positive integer');
   return id;
 };
 
@@ -97,7 +97,17 @@ export function bulkPatch(mode: (typeof BULK_MODES)[number], p: Product, set: Re
   }
 }
 
-export function registerControlRoutes(app: FastifyInstance, sandbox: SandboxImpl): void {
+/**
+ * What the control routes drive: the running sandbox (start-sandbox.ts implements it). Declared here,
+ * not imported from there, so the two modules do not import each other.
+ */
+export interface ControlTarget extends Pick<Sandbox, 'url' | 'createStore' | 'store' | 'stores' | 'stats' | 'resetStats' | 'signedPayload' | 'install'> {
+  storeState(hash: string): SandboxStoreState;
+  summary(hash: string): Record<string, unknown>;
+}
+
+// eslint-disable-next-line max-lines-per-function -- a flat table of control-API routes, each a few lines
+export function registerControlRoutes(app: FastifyInstance, sandbox: ControlTarget): void {
   const p = '/_sandbox';
   const storeOf = (params: unknown) => sandbox.storeState((params as { hash: string }).hash);
 
@@ -124,7 +134,7 @@ export function registerControlRoutes(app: FastifyInstance, sandbox: SandboxImpl
 
   app.get(`${p}/stores/:hash/products/:id`, (req) => {
     const product = storeOf(req.params).product(idParam(req.params));
-    if (!product) throw new AppError('SANDBOX_PRODUCT_NOT_FOUND', 'product not found');
+    if (!product) throw new AppError(ErrorCode.SANDBOX_PRODUCT_NOT_FOUND, 'product not found');
     return { data: product };
   });
 
@@ -184,9 +194,9 @@ export function registerControlRoutes(app: FastifyInstance, sandbox: SandboxImpl
 
   app.post(`${p}/stores/:hash/hooks`, (req, reply) => reply.code(201).send({ data: storeOf(req.params).addHook(parse(HookSchema, req.body)) }));
 
-  app.post(`${p}/stores/:hash/uninstall`, (req) => {
-    storeOf(req.params).uninstall();
-    return { uninstalled: true };
+  app.post(`${p}/stores/:hash/uninstall`, async (req) => {
+    const { callbackStatus } = await storeOf(req.params).uninstall();
+    return { uninstalled: true, callbackStatus: callbackStatus ?? null };
   });
 
   app.get(`${p}/stores/:hash/published-events`, (req) => ({ data: storeOf(req.params).publishedEvents() }));

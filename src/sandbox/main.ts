@@ -12,6 +12,8 @@
  *   --create-topic      create --topic in the emulator if missing (default: on when PUBSUB_EMULATOR_HOST is set)
  *   --quota N --window-ms N --consistency-delay-ms N
  *   --client-id --client-secret   BIGCOMMERCE_CLIENT_ID / BIGCOMMERCE_CLIENT_SECRET
+ *   --auth-callback-url          the app's registered auth callback (token exchanges must send it); default $APP_URL/auth
+ *   --uninstall-callback-url     called with a signed payload when the app is uninstalled; default $APP_URL/uninstall
  *   --no-store          start without a store (create them through the control plane)
  *
  * Prints the URL and credentials on stdout, then one machine-readable line `SANDBOX_READY {json}`;
@@ -50,6 +52,9 @@ const topic = str('topic', env.SANDBOX_TOPIC);
 const createTopic = flags['create-topic'] === undefined ? Boolean(env.PUBSUB_EMULATOR_HOST) : flags['create-topic'] !== false && flags['create-topic'] !== 'false';
 const clientId = str('client-id', env.BIGCOMMERCE_CLIENT_ID);
 const clientSecret = str('client-secret', env.BIGCOMMERCE_CLIENT_SECRET);
+const appUrl = env.APP_URL?.replace(/\/+$/, '');
+const authCallbackUrl = str('auth-callback-url', appUrl ? `${appUrl}/auth` : undefined);
+const uninstallCallbackUrl = str('uninstall-callback-url', appUrl ? `${appUrl}/uninstall` : undefined);
 
 if (topic && createTopic) {
   const pubsub = new PubSub({ projectId });
@@ -67,6 +72,8 @@ const sandbox = await startSandbox({
   pubsub: { projectId },
   ...(clientId ? { clientId } : {}),
   ...(clientSecret ? { clientSecret } : {}),
+  ...(authCallbackUrl ? { authCallbackUrl } : {}),
+  ...(uninstallCallbackUrl ? { uninstallCallbackUrl } : {}),
   logger,
 });
 

@@ -48,7 +48,8 @@ export const TokenRequestSchema = z.object({
   context: z.string().regex(/^stores\/[A-Za-z0-9_-]+$/, 'context must be stores/{hash}'),
   scope: z.string().optional(),
   grant_type: z.literal('authorization_code'),
-  redirect_uri: z.string().optional(),
+  // BigCommerce requires it, identical to the app's registered auth callback (reference §6).
+  redirect_uri: z.string().min(1, 'redirect_uri is required (the auth callback URL registered for the app)'),
 });
 export type TokenRequest = z.infer<typeof TokenRequestSchema>;
 
@@ -61,7 +62,7 @@ interface PendingGrant {
 }
 
 export type ExchangeResult =
-  | { ok: true; hash: string; accessToken: string; body: Record<string, unknown> }
+  | { ok: true; hash: string; accessToken: string; scope: string; body: Record<string, unknown> }
   | { ok: false; status: 400 | 401; body: { error: string; error_description: string } };
 
 /** One-time install codes and their exchange for access tokens. */
@@ -69,10 +70,13 @@ export class InstallGrants {
   private readonly pending = new Map<string, PendingGrant>();
   private readonly clientId: string;
   private readonly clientSecret: string;
+  private readonly authCallbackUrl: string | undefined;
 
-  constructor(clientId: string, clientSecret: string) {
+  /** `authCallbackUrl`: the app's registered Auth Callback URL, which every exchange's redirect_uri must equal. */
+  constructor(clientId: string, clientSecret: string, authCallbackUrl?: string) {
     this.clientId = clientId;
     this.clientSecret = clientSecret;
+    this.authCallbackUrl = authCallbackUrl;
   }
 
   issue(hash: string, nowMs: number, opts: { scope?: string | undefined; redirectUri?: string | undefined } = {}): InstallGrant {
@@ -85,20 +89,27 @@ export class InstallGrants {
     return { code, scope, context, accountUuid, authPath: `/auth?${q.toString()}` };
   }
 
-  /** Checks credentials, code, context and redirect_uri; a code works once. */
+  /**
+   * Checks credentials, code, context and redirect_uri; a code works once. The redirect_uri must be
+   * the registered callback: the grant's own `redirectUri` (install option) or else the sandbox's
+   * `authCallbackUrl`; with neither registered no exchange succeeds, as no real app lacks one.
+   */
   exchange(req: TokenRequest, nowMs: number): ExchangeResult {
     const fail = (status: 400 | 401, error: string, error_description: string): ExchangeResult => ({ ok: false, status, body: { error, error_description } });
     if (req.client_id !== this.clientId || req.client_secret !== this.clientSecret) return fail(401, 'invalid_client', 'Invalid client id or client secret');
     const grant = this.pending.get(req.code);
     if (!grant || grant.expiresAtMs < nowMs) return fail(400, 'invalid_grant', 'Invalid or expired authorization code');
     if (`stores/${grant.hash}` !== req.context) return fail(400, 'invalid_grant', 'The code was not issued for this context');
-    if (grant.redirectUri !== undefined && req.redirect_uri !== grant.redirectUri) return fail(400, 'invalid_grant', 'redirect_uri does not match');
+    const registered = grant.redirectUri ?? this.authCallbackUrl;
+    if (registered === undefined) return fail(400, 'invalid_grant', 'No auth callback URL is registered for this app (sandbox: set authCallbackUrl or install with redirectUri)');
+    if (req.redirect_uri !== registered) return fail(400, 'invalid_grant', 'redirect_uri does not match the auth callback URL registered for the app');
     this.pending.delete(req.code);
     const accessToken = randomBytes(20).toString('hex');
     return {
       ok: true,
       hash: grant.hash,
       accessToken,
+      scope: grant.scope,
       body: {
         access_token: accessToken,
         scope: grant.scope,

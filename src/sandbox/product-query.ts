@@ -114,7 +114,35 @@ export function parseProjection(query: RawQuery): Projection {
   return projectionOf(query);
 }
 
+/**
+ * The published `include_fields` enum of GET /catalog/products and /catalog/products/{id}
+ * (products_catalog.v3.yml IncludeFieldsParam; test/sandbox/openapi-contract.test.ts checks it
+ * against the vendored spec). `id` and sub-resources are not in it.
+ */
+export const INCLUDE_FIELDS_ENUM: ReadonlySet<string> = new Set(
+  (
+    'name type sku description weight width depth height price cost_price retail_price sale_price map_price tax_class_id product_tax_code ' +
+    'calculated_price categories brand_id option_set_id option_set_display inventory_level inventory_warning_level inventory_tracking ' +
+    'reviews_rating_sum reviews_count total_sold fixed_cost_shipping_price is_free_shipping is_visible is_featured related_products warranty ' +
+    'bin_picking_number layout_file upc mpn gtin date_last_imported search_keywords availability availability_description condition ' +
+    'is_condition_shown order_quantity_minimum order_quantity_maximum page_title meta_keywords meta_description date_created date_modified ' +
+    'view_count preorder_release_date preorder_message is_preorder_only is_price_hidden price_hidden_label custom_url base_variant_id ' +
+    'open_graph_type open_graph_title open_graph_description open_graph_use_meta_description open_graph_use_product_name open_graph_use_image'
+  ).split(' '),
+);
+
+/**
+ * [U] what BigCommerce does with a name outside the enum (ignore it or refuse): the sandbox refuses
+ * with 422, the stricter reading, so a client that sends one fails here first.
+ */
+export function includeFieldsErrors(query: RawQuery): Record<string, string> {
+  const inc = first(query.include_fields);
+  const bad = inc === undefined ? [] : csv(inc).filter((f) => !INCLUDE_FIELDS_ENUM.has(f));
+  return bad.length === 0 ? {} : { include_fields: `not in the published include_fields enum: ${bad.join(', ')}` };
+}
+
 /** Parses every supported filter; unknown parameters are ignored (as BigCommerce does). */
+// eslint-disable-next-line max-lines-per-function -- one pass over BigCommerce's documented list parameters, one short branch each
 export function parseListQuery(query: RawQuery, opts: { limitOver250: 'reject' | 'cap'; categoriesIn: 'any' | 'all' }): QueryResult<ListOptions> {
   const errors: Record<string, string> = {};
   const preds: ((p: Product) => boolean)[] = [];
@@ -218,6 +246,7 @@ export function parseListQuery(query: RawQuery, opts: { limitOver250: 'reject' |
   const dirRaw = (get('direction') ?? 'asc').toLowerCase();
   if (dirRaw !== 'asc' && dirRaw !== 'desc') errors.direction = 'direction must be asc or desc';
 
+  Object.assign(errors, includeFieldsErrors(query));
   if (Object.keys(errors).length > 0) return { ok: false, status: 422, title: 'The filter parameters are invalid.', errors };
   const pl = parsePageLimit(query, opts.limitOver250);
   if (!pl.ok) return pl;

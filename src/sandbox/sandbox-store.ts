@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import { AppError, grpcCode, GrpcStatus } from '../errors.ts';
+import { AppError, grpcCode, GrpcStatus, ErrorCode } from '../errors.ts';
 import { buildEventBody, scopeMatches, SCOPE_RE, storeIdFor, TOPIC_NAME_RE } from './event-body.ts';
 import type { EventPublisher, PublishItem, PublishOutcome } from './event-publisher.ts';
 import { blankProduct, generateProducts, isoSeconds, withDerived } from './generate-products.ts';
@@ -8,7 +8,8 @@ import { ProductPatchSchema, issuesToErrors, type ProductPatch } from './product
 import { RateWindow } from './rate-window.ts';
 import { createRng, type Rng } from './rng.ts';
 import { emptyStats } from './stats-counter.ts';
-import type { CustomField, EventBody, EventOptions, FaultOptions, Product, PublishedEvent, SandboxStats, SandboxStore, StoreOptions, WebhookRecord } from './types.ts';
+import { DEFAULT_CATEGORY_TREE } from './category-tree.ts';
+import type { CustomField, EventBody, EventOptions, FaultOptions, Product, PublishedEvent, SandboxCategory, SandboxStats, SandboxStore, StoreOptions, WebhookRecord } from './types.ts';
 
 export interface StoreDeps {
   clock: Clock;
@@ -16,6 +17,8 @@ export interface StoreDeps {
   /** The sandbox app's client id: owner of the initial token, and whose hooks uninstall deletes. */
   appClientId: string;
   logger?: Logger | undefined;
+  /** Calls the app's uninstall callback; its HTTP status (0 unreachable), undefined when none is registered. */
+  onAppUninstalled?: (hash: string) => Promise<number | undefined>;
 }
 
 interface Version {
@@ -69,7 +72,7 @@ type ParsedPatch = Omit<ProductPatch, 'custom_fields'> & { custom_fields?: Custo
 
 function parsePatch(patch: unknown): ParsedPatch {
   const r = ProductPatchSchema.safeParse(patch);
-  if (!r.success) throw new AppError('SANDBOX_INVALID_PRODUCT', 'invalid product fields', { details: { errors: issuesToErrors(r.error.issues) } });
+  if (!r.success) throw new AppError(ErrorCode.SANDBOX_INVALID_PRODUCT, 'invalid product fields', { details: { errors: issuesToErrors(r.error.issues) } });
   const { custom_fields, ...rest } = r.data;
   // New custom fields get an id, as BigCommerce assigns one on write.
   return custom_fields === undefined ? rest : { ...rest, custom_fields: custom_fields.map((f, i) => ({ id: f.id ?? i + 1, name: f.name, value: f.value })) };
@@ -84,11 +87,16 @@ export class SandboxStoreState implements SandboxStore {
   readonly hash: string;
   readonly storeId: string;
   readonly rate: RateWindow;
+  readonly graphqlRate: RateWindow;
+  readonly graphqlCountsAgainstRest: boolean;
   readonly maxUrlLength: number;
   readonly limitOver250: 'reject' | 'cap';
   readonly maxAssignmentsPerPut: number;
+  readonly assignmentsOverLimitStatus: 413 | 422;
+  readonly assignmentFilterJoin: 'and' | 'or';
   readonly categoriesIn: 'any' | 'all';
   readonly categoryIds: Set<number> | undefined;
+  readonly categoryTree: readonly SandboxCategory[];
   consistencyDelayMs: number;
   stats: SandboxStats = emptyStats();
 
@@ -103,6 +111,8 @@ export class SandboxStoreState implements SandboxStore {
   private visibleCache: Product[] | undefined;
   private settledAtMs = 0;
   private readonly tokenClients = new Map<string, string>();
+  /** OAuth scopes of tokens issued by the install flow; the store's initial token has every scope. */
+  private readonly tokenScopes = new Map<string, ReadonlySet<string>>();
   private readonly hookMap = new Map<number, WebhookRecord>();
   private readonly published: PublishedEvent[] = [];
   private readonly rng: Rng;
@@ -115,17 +125,22 @@ export class SandboxStoreState implements SandboxStore {
   private isUninstalled = false;
 
   constructor(opts: StoreOptions, deps: StoreDeps) {
-    if (!/^[A-Za-z0-9_-]+$/.test(opts.hash)) throw new AppError('SANDBOX_INVALID_STORE', `store hash must be [A-Za-z0-9_-]+: ${opts.hash}`);
-    if (!opts.accessToken) throw new AppError('SANDBOX_INVALID_STORE', 'accessToken is required');
+    if (!/^[A-Za-z0-9_-]+$/.test(opts.hash)) throw new AppError(ErrorCode.SANDBOX_INVALID_STORE, `store hash must be [A-Za-z0-9_-]+: ${opts.hash}`);
+    if (!opts.accessToken) throw new AppError(ErrorCode.SANDBOX_INVALID_STORE, 'accessToken is required');
     this.hash = opts.hash;
     this.deps = deps;
     this.storeId = opts.storeId ?? storeIdFor(opts.hash);
     this.rate = new RateWindow(opts.quota ?? 150, opts.windowMs ?? 30_000);
+    this.graphqlRate = new RateWindow(opts.graphqlQuota ?? 16_101_495, opts.windowMs ?? 30_000);
+    this.graphqlCountsAgainstRest = opts.graphqlCountsAgainstRest ?? true;
     this.maxUrlLength = opts.maxUrlLength ?? 2048;
     this.limitOver250 = opts.limitOver250 ?? 'reject';
     this.maxAssignmentsPerPut = opts.maxAssignmentsPerPut ?? 1000;
+    this.assignmentsOverLimitStatus = opts.assignmentsOverLimitStatus ?? 413;
+    this.assignmentFilterJoin = opts.assignmentFilterJoin ?? 'and';
     this.categoriesIn = opts.categoriesIn ?? 'any';
     this.categoryIds = opts.categoryIds ? new Set(opts.categoryIds) : undefined;
+    this.categoryTree = (opts.categoryTree ?? DEFAULT_CATEGORY_TREE).map((c) => ({ ...c }));
     this.consistencyDelayMs = opts.consistencyDelayMs ?? 0;
     this.faults = { ...opts.faults };
     this.events = { ...opts.events };
@@ -294,8 +309,8 @@ export class SandboxStoreState implements SandboxStore {
   createProduct(p: Partial<Product>): Product {
     const patch = parsePatch(p);
     const id = p.id ?? this.nextProductId();
-    if (!Number.isInteger(id) || id < 1) throw new AppError('SANDBOX_INVALID_PRODUCT', 'id must be a positive integer');
-    if (this.current(id)) throw new AppError('SANDBOX_PRODUCT_EXISTS', `product ${id} already exists`);
+    if (!Number.isInteger(id) || id < 1) throw new AppError(ErrorCode.SANDBOX_INVALID_PRODUCT, 'id must be a positive integer');
+    if (this.current(id)) throw new AppError(ErrorCode.SANDBOX_PRODUCT_EXISTS, `product ${id} already exists`);
     const now = this.now();
     const product = withDerived({ ...blankProduct(id, now), ...patch, id, categories: normalizeCategories(patch.categories ?? []) });
     this.pushVersion(id, product, this.consistencyDelayMs);
@@ -309,7 +324,7 @@ export class SandboxStoreState implements SandboxStore {
   }
 
   deleteProduct(id: number): void {
-    if (!this.current(id)) throw new AppError('SANDBOX_PRODUCT_NOT_FOUND', `product ${id} not found`);
+    if (!this.current(id)) throw new AppError(ErrorCode.SANDBOX_PRODUCT_NOT_FOUND, `product ${id} not found`);
     this.pushVersion(id, undefined, this.consistencyDelayMs);
     this.emit([{ scope: 'store/product/deleted', data: { type: 'product', id } }]);
   }
@@ -317,7 +332,7 @@ export class SandboxStoreState implements SandboxStore {
   bulkUpdate(ids: number[], patch: (p: Product) => Partial<Product>, opts: { invisibleForMs?: number } = {}): void {
     const items = ids.map((id) => {
       const cur = this.product(id);
-      if (!cur) throw new AppError('SANDBOX_PRODUCT_NOT_FOUND', `product ${id} not found`);
+      if (!cur) throw new AppError(ErrorCode.SANDBOX_PRODUCT_NOT_FOUND, `product ${id} not found`);
       return { id, patch: patch(cur) };
     });
     this.applyPatches(items, opts.invisibleForMs);
@@ -331,7 +346,7 @@ export class SandboxStoreState implements SandboxStore {
   applyPatches(items: { id: number; patch: unknown }[], invisibleForMs?: number): { products: Product[]; changedIds: number[] } {
     const parsed = items.map(({ id, patch }) => {
       const cur = this.current(id);
-      if (!cur) throw new AppError('SANDBOX_PRODUCT_NOT_FOUND', `product ${id} not found`, { details: { id } });
+      if (!cur) throw new AppError(ErrorCode.SANDBOX_PRODUCT_NOT_FOUND, `product ${id} not found`, { details: { id } });
       return { cur, patch: parsePatch(patch) };
     });
     const nowIso = isoSeconds(this.now());
@@ -360,6 +375,12 @@ export class SandboxStoreState implements SandboxStore {
     return id > 0 && (this.categoryIds === undefined || this.categoryIds.has(id));
   }
 
+  /** Ids a category listing shows: the configured ones, else every id some product is in (any positive id "exists" then). */
+  listableCategoryIds(): number[] {
+    const ids = this.categoryIds ?? new Set(this.products().flatMap((p) => p.categories));
+    return [...ids].sort((a, b) => a - b);
+  }
+
   // ---------------------------------------------------------------- events
 
   setEvents(e: EventOptions): void {
@@ -375,7 +396,7 @@ export class SandboxStoreState implements SandboxStore {
   }
 
   emitEvent(scope: string, data: Record<string, unknown>): void {
-    if (!SCOPE_RE.test(scope) || scope.endsWith('/*')) throw new AppError('SANDBOX_INVALID_EVENT', `not an event scope: ${scope}`);
+    if (!SCOPE_RE.test(scope) || scope.endsWith('/*')) throw new AppError(ErrorCode.SANDBOX_INVALID_EVENT, `not an event scope: ${scope}`);
     this.emit([{ scope, data }]);
   }
 
@@ -392,8 +413,13 @@ export class SandboxStoreState implements SandboxStore {
     for (const h of [...this.hookMap.values()].sort((a, b) => a.id - b.id)) {
       if (!h.isActive || !scopeMatches(h.scope, scope)) continue;
       if (this.deniedTopics.has(h.destination)) {
-        // BigCommerce cannot publish without permission: the event is lost for this hook.
+        // BigCommerce cannot publish without permission: the event is lost for this hook, and the
+        // hook is deactivated ("We deactivate the webhook if the topic was deleted or publisher
+        // permissions removed", beta troubleshooting page [C-beta]).
         this.stats.eventPublishFailures++;
+        h.isActive = false;
+        h.status = 'DEACTIVATED';
+        h.updatedAtMs = this.now();
         continue;
       }
       out.push({ topic: h.destination, hookId: h.id });
@@ -474,8 +500,18 @@ export class SandboxStoreState implements SandboxStore {
     return token === undefined ? undefined : this.tokenClients.get(token);
   }
 
-  addToken(token: string, clientId: string): void {
+  /**
+   * Whether `token` may call an endpoint that needs one of `anyOf` (reference §6: catalog reads
+   * need store_v2_products or store_v2_products_read_only, writes store_v2_products). Webhooks need none.
+   */
+  tokenHasScope(token: string, anyOf: readonly string[]): boolean {
+    const scopes = this.tokenScopes.get(token);
+    return scopes === undefined || anyOf.length === 0 || anyOf.some((s) => scopes.has(s));
+  }
+
+  addToken(token: string, clientId: string, scopes?: readonly string[]): void {
     this.tokenClients.set(token, clientId);
+    if (scopes) this.tokenScopes.set(token, new Set(scopes));
     this.isUninstalled = false;
   }
 
@@ -487,12 +523,18 @@ export class SandboxStoreState implements SandboxStore {
     return this.isUninstalled;
   }
 
-  uninstall(): void {
-    // The event goes out through the hooks that exist at that moment, then they are deleted.
-    this.emit([{ scope: 'store/app/uninstalled', data: { type: 'store' } }]);
+  /**
+   * The merchant uninstalls the app (reference §6, §1.6): BigCommerce deletes the app's webhooks,
+   * revokes its tokens and calls the app's uninstall callback. It does NOT publish
+   * `store/app/uninstalled`: that event means the store itself was cancelled / removed from the
+   * platform (emit it with emitEvent to test that). The state changes are synchronous; the
+   * returned promise settles once the callback answered.
+   */
+  async uninstall(): Promise<{ callbackStatus: number | undefined }> {
     for (const h of [...this.hookMap.values()]) if (h.clientId === this.deps.appClientId) this.hookMap.delete(h.id);
     for (const [token, client] of [...this.tokenClients]) if (client === this.deps.appClientId) this.tokenClients.delete(token);
     this.isUninstalled = true;
+    return { callbackStatus: await this.deps.onAppUninstalled?.(this.hash) };
   }
 
   // ---------------------------------------------------------------- webhooks
@@ -517,7 +559,7 @@ export class SandboxStoreState implements SandboxStore {
 
   addHook(h: { scope: string; destination: string; isActive?: boolean; clientId?: string }): WebhookRecord {
     const invalid = this.validateHook(h.scope, h.destination);
-    if (invalid) throw new AppError('SANDBOX_INVALID_HOOK', invalid);
+    if (invalid) throw new AppError(ErrorCode.SANDBOX_INVALID_HOOK, invalid);
     return { ...this.insertHook(h.clientId ?? this.deps.appClientId, h.scope, h.destination, h.isActive ?? true) };
   }
 

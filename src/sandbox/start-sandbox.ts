@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { LogController, type RawServerDefault, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../clock.ts';
-import { AppError, isAppError } from '../errors.ts';
+import { AppError, isAppError, ErrorCode } from '../errors.ts';
 import { registerControlRoutes } from './control-routes.ts';
 import { EventPublisher } from './event-publisher.ts';
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, InstallGrants, signedPayload, TokenRequestSchema } from './oauth.ts';
@@ -35,7 +35,7 @@ export class SandboxImpl implements Sandbox {
     this.clientId = opts.clientId ?? DEFAULT_CLIENT_ID;
     this.clientSecret = opts.clientSecret ?? DEFAULT_CLIENT_SECRET;
     this.clock = opts.clock ?? systemClock;
-    this.grants = new InstallGrants(this.clientId, this.clientSecret);
+    this.grants = new InstallGrants(this.clientId, this.clientSecret, opts.authCallbackUrl);
     this.publisher = new EventPublisher({
       projectId: opts.pubsub?.projectId ?? process.env.GOOGLE_CLOUD_PROJECT ?? process.env.PUBSUB_PROJECT_ID ?? 'demo-sandbox',
       apiEndpoint: opts.pubsub?.apiEndpoint,
@@ -44,15 +44,40 @@ export class SandboxImpl implements Sandbox {
   }
 
   createStore(opts: StoreOptions): SandboxStore {
-    if (this.storeMap.has(opts.hash)) throw new AppError('SANDBOX_STORE_EXISTS', `store ${opts.hash} already exists`);
-    const store = new SandboxStoreState(opts, { clock: this.clock, publisher: this.publisher, appClientId: this.clientId, logger: this.opts.logger });
+    if (this.storeMap.has(opts.hash)) throw new AppError(ErrorCode.SANDBOX_STORE_EXISTS, `store ${opts.hash} already exists`);
+    const store = new SandboxStoreState(opts, {
+      clock: this.clock,
+      publisher: this.publisher,
+      appClientId: this.clientId,
+      logger: this.opts.logger,
+      onAppUninstalled: (hash) => this.callUninstallCallback(hash),
+    });
     this.storeMap.set(opts.hash, store);
     return store;
   }
 
+  /**
+   * BigCommerce's server-to-server `GET {uninstall callback}?signed_payload_jwt=...` after an app
+   * uninstall (reference §6). Returns the app's HTTP status, 0 when it could not be reached, or
+   * undefined when no uninstall callback is registered. Not retried [U].
+   */
+  private async callUninstallCallback(hash: string): Promise<number | undefined> {
+    const url = this.opts.uninstallCallbackUrl;
+    if (!url) return undefined;
+    const jwt = await this.signedPayload(hash);
+    try {
+      const res = await fetch(`${url}?signed_payload_jwt=${encodeURIComponent(jwt)}`, { signal: AbortSignal.timeout(10_000) });
+      await res.arrayBuffer();
+      return res.status;
+    } catch (err) {
+      this.opts.logger?.warn({ hash, err }, 'sandbox uninstall callback failed');
+      return 0;
+    }
+  }
+
   storeState(hash: string): SandboxStoreState {
     const s = this.storeMap.get(hash);
-    if (!s) throw new AppError('SANDBOX_STORE_NOT_FOUND', `unknown sandbox store: ${hash}`);
+    if (!s) throw new AppError(ErrorCode.SANDBOX_STORE_NOT_FOUND, `unknown sandbox store: ${hash}`);
     return s;
   }
 
@@ -178,7 +203,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (!result.ok) return reply.code(result.status).send(result.body);
     const store = sandbox.storeMap.get(result.hash);
     if (!store) return reply.code(400).send({ error: 'invalid_grant', error_description: 'The store no longer exists' });
-    store.addToken(result.accessToken, sandbox.clientId);
+    store.addToken(result.accessToken, sandbox.clientId, result.scope.split(/\s+/).filter(Boolean));
     return result.body;
   });
 

@@ -2,14 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
-import { isAppError } from '../errors.ts';
-import { executeGraphQL } from './execute-graphql.ts';
-import { GraphQLSyntaxError, parseGraphQL } from './parse-graphql.ts';
-import { listProducts, listProductsInIdOrder, paginate, parseIntList, parseListQuery, parsePageLimit, parseProjection, projectProduct, type RawQuery } from './product-query.ts';
+import { includeFieldsErrors, listProducts, listProductsInIdOrder, paginate, parseIntList, parseListQuery, parsePageLimit, parseProjection, projectProduct, type RawQuery } from './product-query.ts';
 import { ProductBatchItemSchema, issuesToErrors } from './product-write.ts';
 import type { RateDecision } from './rate-window.ts';
 import type { SandboxStoreState } from './sandbox-store.ts';
-import { webhookRoots } from './webhook-graphql.ts';
+import { executeWebhookGraphQL } from './webhook-graphql.ts';
 
 /**
  * The BigCommerce-facing HTTP API of every store: `/stores/{hash}/v3/...` (catalog, category
@@ -26,6 +23,7 @@ const MAX_PRODUCT_BATCH = 10;
 const STATUS_TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   413: 'Request Entity Too Large',
   414: 'Request-URI Too Long',
@@ -49,6 +47,9 @@ interface Ctx {
 }
 type Handler = (ctx: Ctx) => unknown;
 
+const READ_SCOPES = ['store_v2_products', 'store_v2_products_read_only'];
+const WRITE_SCOPES = ['store_v2_products'];
+
 /** Per-request bookkeeping for the onResponse stats hook. */
 const tracked = new WeakMap<FastifyRequest, { store: SandboxStoreState; routeKey: string; onSuccess?: () => void }>();
 
@@ -60,6 +61,17 @@ function setRateHeaders(reply: FastifyReply, d: RateDecision, limited: boolean):
   if (limited) reply.header('X-Retry-After', String(d.retryAfterSeconds));
 }
 
+/** Whether an assignment (product, category) matches the GET/DELETE filters under the configured join [U]. */
+function assignmentFilter(join: 'and' | 'or', products: Set<number> | undefined, categories: Set<number> | undefined): (productId: number, categoryId: number) => boolean {
+  const byProduct = (p: number) => products?.has(p);
+  const byCategory = (c: number) => categories?.has(c);
+  if (join === 'or' && products && categories) return (p, c) => byProduct(p) === true || byCategory(c) === true;
+  return (p, c) => (products ? byProduct(p) === true : true) && (categories ? byCategory(c) === true : true);
+}
+
+const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+// eslint-disable-next-line max-lines-per-function -- a flat table of BigCommerce routes; each handler is short and the shared state is the store map
 export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<string, SandboxStoreState>; clock: Clock }): void {
   const { stores, clock } = deps;
 
@@ -76,7 +88,7 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
     done();
   });
 
-  const route = (method: 'GET' | 'PUT' | 'DELETE' | 'POST', path: string, handler: Handler, onSuccess?: (store: SandboxStoreState) => void) => {
+  const route = (method: 'GET' | 'PUT' | 'DELETE' | 'POST', path: string, handler: Handler, onSuccess?: (store: SandboxStoreState) => void, api: 'rest' | 'graphql' = 'rest') => {
     const routeKey = `${method} ${path}`;
     app.route({
       method,
@@ -85,6 +97,8 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
         const { hash } = req.params as { hash: string };
         const store = stores.get(hash);
         if (!store) return reply.code(404).send(bcError(404, 'Store not found'));
+        // GraphQL Admin reports its own quota in the same header names (reference §5, [C-beta]).
+        const window = api === 'graphql' ? store.graphqlRate : store.rate;
         tracked.set(req, { store, routeKey, ...(onSuccess ? { onSuccess: () => onSuccess(store) } : {}) });
         const now = clock.now();
 
@@ -93,24 +107,32 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
         store.stats.maxUrlLength = Math.max(store.stats.maxUrlLength, urlLength);
         if (urlLength > store.maxUrlLength) {
           store.stats.rejectedLongUrls++;
-          setRateHeaders(reply, store.rate.peek(now), false);
+          setRateHeaders(reply, window.peek(now), false);
           return reply.code(414).send(bcError(414, 'Request-URI Too Long'));
         }
 
         const token = req.headers['x-auth-token'];
         const clientId = store.clientForToken(typeof token === 'string' ? token : undefined);
         if (clientId === undefined) {
-          setRateHeaders(reply, store.rate.peek(now), false);
+          setRateHeaders(reply, window.peek(now), false);
           return reply.code(401).send(bcError(401, 'Unauthorized: missing or invalid X-Auth-Token'));
         }
 
+        const scopes = method === 'GET' ? READ_SCOPES : path.startsWith('/v3/catalog') ? WRITE_SCOPES : [];
+        if (typeof token === 'string' && !store.tokenHasScope(token, scopes)) {
+          setRateHeaders(reply, window.peek(now), false);
+          return reply.code(403).send(bcError(403, `The access token lacks a required OAuth scope: ${scopes.join(' or ')}`));
+        }
+
         if (store.takeInjected429()) {
-          setRateHeaders(reply, store.rate.peek(now), true);
+          setRateHeaders(reply, window.peek(now), true);
           return reply.code(429).send(bcError(429, 'Too many requests'));
         }
-        const decision = store.rate.take(now);
+        const decision = window.take(now);
         setRateHeaders(reply, decision, !decision.allowed);
         if (!decision.allowed) return reply.code(429).send(bcError(429, 'Too many requests'));
+        // [U] a GraphQL call may also spend REST quota; it is not reported in these headers.
+        if (api === 'graphql' && store.graphqlCountsAgainstRest) store.rate.take(now);
 
         const latency = store.latencyMs();
         if (latency > 0) await sleep(latency);
@@ -143,6 +165,8 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
 
   route('GET', '/v3/catalog/products/:id', ({ store, req, query, reply }) => {
     const { id } = req.params as { id: string };
+    const badFields = includeFieldsErrors(query);
+    if (Object.keys(badFields).length > 0) return reply.code(422).send(bcError(422, 'The filter parameters are invalid.', badFields));
     const product = /^\d+$/.test(id) ? store.visibleProduct(Number(id)) : undefined;
     if (!product) return reply.code(404).send(bcError(404, PRODUCT_NOT_FOUND_TITLE));
     return { data: projectProduct(product, parseProjection(query)), meta: {} };
@@ -198,12 +222,48 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
     if (Object.keys(errors).length > 0) return reply.code(422).send(bcError(422, 'The filter parameters are invalid.', errors));
     const pl = parsePageLimit(query, store.limitOver250);
     if (!pl.ok) return reply.code(pl.status).send(bcError(pl.status, pl.title, pl.errors));
+    const matches = assignmentFilter(store.assignmentFilterJoin, products, categories);
     const pairs = store
       .visibleProducts()
-      .filter((p) => !products || products.has(p.id))
       .sort((a, b) => a.id - b.id)
-      .flatMap((p) => p.categories.filter((c) => !categories || categories.has(c)).map((c) => ({ product_id: p.id, category_id: c })));
+      .flatMap((p) => p.categories.filter((c) => matches(p.id, c)).map((c) => ({ product_id: p.id, category_id: c })));
     const { data, pagination } = paginate(pairs, pl.value.page, pl.value.limit);
+    return { data, meta: { pagination } };
+  });
+
+  // ------------------------------------------------------------------ category tree (read)
+  // The flat list of one store's categories (reference §4.6), paged like products.
+
+  route('GET', '/v3/catalog/trees/categories', ({ store, query, reply }) => {
+    const errors: Record<string, string> = {};
+    const wanted = parseIdFilter(query, 'category_id:in', errors);
+    if (Object.keys(errors).length > 0) return reply.code(422).send(bcError(422, 'The filter parameters are invalid.', errors));
+    const pl = parsePageLimit(query, store.limitOver250);
+    if (!pl.ok) return reply.code(pl.status).send(bcError(pl.status, pl.title, pl.errors));
+    // The store's named tree (categoryTree option), plus any other category a product is in or the store lists.
+    const named = new Map(store.categoryTree.map((c) => [c.id, c]));
+    const all = [...new Set([...named.keys(), ...store.listableCategoryIds()])].filter((id) => store.categoryExists(id));
+    const ids = (wanted ? [...wanted].filter((id) => store.categoryExists(id)) : all).sort((a, b) => a - b);
+    const categories = ids.map((id) => ({
+      category_id: id,
+      category_uuid: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
+      parent_id: named.get(id)?.parentId ?? 0,
+      tree_id: 1,
+      name: named.get(id)?.name ?? `Category ${id}`,
+      description: '',
+      views: 0,
+      sort_order: 0,
+      page_title: '',
+      meta_keywords: [],
+      meta_description: '',
+      layout_file: 'category.html',
+      image_url: '',
+      is_visible: true,
+      search_keywords: '',
+      default_product_sort: 'use_store_settings',
+      url: { path: `/${slug(named.get(id)?.name ?? `category-${id}`)}/`, is_customized: false },
+    }));
+    const { data, pagination } = paginate(categories, pl.value.page, pl.value.limit);
     return { data, meta: { pagination } };
   });
 
@@ -216,7 +276,8 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
       const body = req.body;
       if (!Array.isArray(body)) return reply.code(422).send(bcError(422, 'The request body must be an array of assignments.', { '(body)': 'expected an array' }));
       if (body.length > store.maxAssignmentsPerPut) {
-        return reply.code(413).send(bcError(413, `The request payload is too large. The maximum items allowed in the array is ${store.maxAssignmentsPerPut}.`));
+        const status = store.assignmentsOverLimitStatus;
+        return reply.code(status).send(bcError(status, `The request payload is too large. The maximum items allowed in the array is ${store.maxAssignmentsPerPut}.`));
       }
       if (body.length === 0) return reply.code(422).send(bcError(422, 'The request body must contain at least one assignment.', { '(body)': 'empty array' }));
       const errors: Record<string, string> = {};
@@ -259,9 +320,9 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
       }
       let removed = 0;
       const patches: { id: number; patch: { categories: number[] } }[] = [];
+      const matches = assignmentFilter(store.assignmentFilterJoin, products, categories);
       for (const p of store.products()) {
-        if (products && !products.has(p.id)) continue;
-        const keep = p.categories.filter((c) => categories && !categories.has(c));
+        const keep = p.categories.filter((c) => !matches(p.id, c));
         if (keep.length !== p.categories.length) {
           removed += p.categories.length - keep.length;
           patches.push({ id: p.id, patch: { categories: keep } });
@@ -276,25 +337,19 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
 
   // ------------------------------------------------------------------ GraphQL Admin (webhooks)
 
-  route('POST', '/graphql', async ({ store, clientId, req, reply }) => {
-    const body = (req.body ?? {}) as { query?: unknown; variables?: unknown; operationName?: unknown };
-    if (typeof body.query !== 'string' || body.query.trim() === '') return reply.code(400).send({ errors: [{ message: 'Must provide query string.' }] });
-    const variables = typeof body.variables === 'object' && body.variables !== null ? (body.variables as Record<string, unknown>) : undefined;
-    const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
-    let doc;
-    try {
-      doc = parseGraphQL(body.query);
-    } catch (e) {
-      if (e instanceof GraphQLSyntaxError) return { data: null, errors: [{ message: e.message }] };
-      throw e;
-    }
-    try {
-      return await executeGraphQL(doc, webhookRoots(store, clientId), { variables, operationName });
-    } catch (e) {
-      // Anything unexpected (e.g. the Pub/Sub emulator unreachable during a topic check) is an
-      // internal GraphQL error: BigCommerce says "retry later" for those.
-      req.log.warn({ err: e }, 'sandbox graphql internal error');
-      return { data: null, errors: [{ message: isAppError(e) ? e.message : 'Internal error, please retry later.' }] };
-    }
-  });
+  route(
+    'POST',
+    '/graphql',
+    async ({ store, clientId, req, reply }) => {
+      const body = (req.body ?? {}) as { query?: unknown; variables?: unknown; operationName?: unknown };
+      if (typeof body.query !== 'string' || body.query.trim() === '') return reply.code(400).send({ errors: [{ message: 'Must provide query string.' }] });
+      const variables = typeof body.variables === 'object' && body.variables !== null ? (body.variables as Record<string, unknown>) : undefined;
+      const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
+      // graphql-js answers syntax and validation errors as `{ errors }` (HTTP 200, as the sandbox has
+      // always done: the HTTP status of a rejected document is [U]).
+      return executeWebhookGraphQL(store, clientId, { query: body.query, variables, operationName }, req.log);
+    },
+    undefined,
+    'graphql',
+  );
 }

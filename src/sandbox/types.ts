@@ -96,6 +96,13 @@ export interface StoreOptions {
   quota?: number;
   /** Default 30000. */
   windowMs?: number;
+  /**
+   * The GraphQL Admin quota per window, reported in the same X-Rate-Limit-* header names on /graphql
+   * responses. Default 16,101,495 (the beta Postman collection's sample response) [C-beta].
+   */
+  graphqlQuota?: number;
+  /** [U] Whether a GraphQL call also spends one unit of the REST quota (default true; it never shows in REST headers). */
+  graphqlCountsAgainstRest?: boolean;
   /** `projects/P/topics/T`: events are ALSO published here even without registered hooks. */
   defaultTopic?: string;
   events?: EventOptions;
@@ -106,16 +113,35 @@ export interface StoreOptions {
   maxUrlLength?: number;
   /** [U] What `limit` > 250 does: 413 (default) or silently capped to 250. */
   limitOver250?: 'reject' | 'cap';
-  /** [U] Max items per PUT category-assignments (default 1000); more gets 413. */
+  /** [U] Max items per PUT category-assignments (default 1000); more gets `assignmentsOverLimitStatus`. */
   maxAssignmentsPerPut?: number;
+  /** [U] The status of a PUT category-assignments over the limit: 413 (default, as batch products) or a size-related 422. */
+  assignmentsOverLimitStatus?: 413 | 422;
+  /**
+   * [U] How GET/DELETE category-assignments combine `product_id:in` and `category_id:in`: 'and'
+   * (default: pairs matching both) or 'or' (pairs matching either: a DELETE then empties whole categories).
+   */
+  assignmentFilterJoin?: 'and' | 'or';
   /** [U] `categories:in` semantics: any listed category (SQL IN, default) or all of them (2024 docs wording). */
   categoriesIn?: 'any' | 'all';
   /** When set, only these category ids exist: others are rejected with 422. Default: any positive id. */
   categoryIds?: number[];
+  /**
+   * The category tree `GET /v3/catalog/trees/categories` lists (tree 1). Default: DEFAULT_CATEGORY_TREE
+   * (the ids the generated products use, plus named categories for rules such as 50 "Sale").
+   */
+  categoryTree?: SandboxCategory[];
   /** Topics BigCommerce has no publish permission on (GraphQL create/update answers a permission error). */
   topicsWithoutPermission?: string[];
   /** Seed of the store's RNG (faults, duplicates, reordering, latency). Default: random. */
   seed?: number;
+}
+
+export interface SandboxCategory {
+  id: number;
+  name: string;
+  /** 0 for a top-level category. */
+  parentId: number;
 }
 
 export interface WebhookRecord {
@@ -192,7 +218,12 @@ export interface SandboxStore {
   setEvents(e: EventOptions): void;
   deactivateHooks(): void;
   hooks(): WebhookRecord[];
-  uninstall(): void;
+  /**
+   * App uninstall: deletes the app's hooks, revokes its tokens (synchronously), then calls the
+   * app's uninstall callback when one is registered (SandboxOptions.uninstallCallbackUrl). No
+   * `store/app/uninstalled` event (that is a store cancellation).
+   */
+  uninstall(): Promise<{ callbackStatus: number | undefined }>;
   publishedEvents(): PublishedEvent[];
   flushEvents(): Promise<void>;
   // ---- additions beyond the brief (documented in index.ts) ----
@@ -218,6 +249,10 @@ export interface SandboxOptions {
   /** The app's OAuth credentials (for /oauth2/token and signed payloads). */
   clientId?: string;
   clientSecret?: string;
+  /** The app's registered Uninstall Callback URL (`GET ?signed_payload_jwt=`), called by store.uninstall(). */
+  uninstallCallbackUrl?: string;
+  /** The app's registered Auth Callback URL: token exchanges must send it as redirect_uri (an install's own `redirectUri` overrides it). */
+  authCallbackUrl?: string;
   logger?: Logger | undefined;
   /** Time source for rate windows, consistency delays and dates (default: system clock). */
   clock?: Clock;

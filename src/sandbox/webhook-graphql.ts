@@ -1,25 +1,31 @@
-import { z } from 'zod';
-import { GraphQLFieldError } from './execute-graphql.ts';
+import { graphql, GraphQLError, type ExecutionResult } from 'graphql';
+import type { FastifyBaseLogger } from 'fastify';
+import { isAppError } from '../errors.ts';
+import { adminSchema } from './admin-schema.ts';
 import type { HookResult, SandboxStoreState } from './sandbox-store.ts';
 import type { WebhookRecord } from './types.ts';
 
 /**
- * The GraphQL Admin webhook operations (reference §3.2) as object trees for executeGraphQL:
- * `query { store { webhooks(first, after) { ... } } }` and
- * `mutation { webhook { createPubSubWebhook / updatePubSubWebhook / deleteWebhook } }`.
+ * The GraphQL Admin webhook endpoint of a sandbox store, executed by graphql-js against
+ * admin-schema.graphql: parsing, validation (unknown fields, fragments that can never apply,
+ * variable types, missing arguments) and the response shape are graphql-js's own, so a document
+ * the schema rejects is answered `{ errors: [...] }` exactly as a GraphQL server answers it.
+ * Resolvers below only map the store's webhook state onto the schema's types.
+ *
  * Listing is store-wide (every client's hooks, each with its clientId) [U]; changes are limited to
- * the caller's own hooks.
+ * the caller's own hooks (others' look like unknown ids).
  */
 
 export const WEBHOOK_ID_PREFIX = 'bc/store/webhook/';
 const DEFAULT_PAGE = 50;
+/** [U] largest `first` the listing accepts. */
 const MAX_PAGE = 250;
 
 const gqlDate = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 const cursorOf = (id: number) => Buffer.from(`webhook:${id}`).toString('base64');
-function idFromCursor(cursor: string, path: string[]): number {
+function idFromCursor(cursor: string): number {
   const m = /^webhook:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8'));
-  if (!m) throw new GraphQLFieldError(`Invalid cursor "${cursor}".`, path);
+  if (!m) throw new GraphQLError(`Invalid cursor "${cursor}".`);
   return Number(m[1]);
 }
 
@@ -31,12 +37,11 @@ export function parseWebhookId(id: unknown): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function node(h: WebhookRecord): Record<string, unknown> & { __typename: string } {
+/** A PubSubWebhook value; `__typename` is what graphql-js's default type resolver reads for the Webhook interface. */
+function node(h: WebhookRecord) {
   return {
     __typename: 'PubSubWebhook',
-    __interfaces: ['Webhook', 'Node'],
     id: `${WEBHOOK_ID_PREFIX}${h.id}`,
-    entityId: h.id,
     scope: h.scope,
     destination: h.destination,
     status: h.status,
@@ -47,93 +52,92 @@ function node(h: WebhookRecord): Record<string, unknown> & { __typename: string 
   };
 }
 
-function errorObj(r: Extract<HookResult, { ok: false }>): Record<string, unknown> & { __typename: string } {
+function errorValue(r: Extract<HookResult, { ok: false }>) {
   const e = r.error;
   const withTopic = e.type === 'PubSubTopicNotFoundError' || e.type === 'PubSubPermissionError';
-  return { __typename: e.type, __interfaces: ['Error'], message: e.message, ...(withTopic ? { topic: e.topic ?? null } : {}) };
+  return { __typename: e.type, message: e.message, ...(withTopic ? { topic: e.topic ?? '' } : {}) };
 }
 
-function parseArgs<T>(schema: z.ZodType<T>, args: Record<string, unknown>, field: string): T {
-  const r = schema.safeParse(args);
-  if (!r.success) {
-    const detail = r.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`).join('; ');
-    throw new GraphQLFieldError(`Invalid arguments for "${field}": ${detail}`, ['webhook', field]);
-  }
-  return r.data;
+const mutationResult = (r: HookResult) => ({ webhook: r.ok ? node(r.hook) : null, errors: r.ok ? [] : [errorValue(r)] });
+
+interface Ctx {
+  log: FastifyBaseLogger | undefined;
 }
 
-const CreateArgs = z.object({ input: z.object({ destination: z.string(), scope: z.string(), isActive: z.boolean().default(true) }) });
-const UpdateArgs = z.object({
-  input: z.object({
-    id: z.union([z.string(), z.number()]),
-    data: z.object({ isActive: z.boolean().optional(), scope: z.string().optional(), destination: z.string().optional() }),
-  }),
-});
-const DeleteArgs = z.union([z.object({ input: z.object({ id: z.union([z.string(), z.number()]) }) }), z.object({ id: z.union([z.string(), z.number()]) })]);
-const ListArgs = z.object({ first: z.number().int().min(1).max(MAX_PAGE).optional(), after: z.string().optional() });
+/**
+ * Wraps a resolver so that anything unexpected (the Pub/Sub emulator unreachable during a topic
+ * check) becomes the opaque field error BigCommerce documents as "internal error, retry later".
+ */
+function guarded<A, R>(fn: (args: A) => R | Promise<R>) {
+  return async (args: A, ctx: Ctx): Promise<R> => {
+    try {
+      return await fn(args);
+    } catch (e) {
+      if (e instanceof GraphQLError) throw e;
+      ctx.log?.warn({ err: e }, 'sandbox graphql internal error');
+      throw new GraphQLError(isAppError(e) ? e.message : 'Internal error, please retry later.');
+    }
+  };
+}
 
-export function webhookRoots(store: SandboxStoreState, clientId: string) {
-  const mutationResult = (typename: string, r: HookResult) => ({
-    __typename: typename,
-    webhook: r.ok ? node(r.hook) : null,
-    errors: r.ok ? [] : [errorObj(r)],
-  });
-  const notFound = (id: unknown): HookResult => ({ ok: false, error: { type: 'NotFoundError', message: `Webhook with id [${String(id)}] not found` } });
-
-  const query = {
-    __typename: 'Query',
+function rootValue(store: SandboxStoreState, clientId: string) {
+  return {
     store: {
-      __typename: 'Store',
-      webhooks: (args: Record<string, unknown>) => {
-        const a = parseArgs(ListArgs, args, 'webhooks');
+      webhooks: guarded((a: { first?: number | null; after?: string | null }) => {
+        const first = a.first ?? DEFAULT_PAGE;
+        if (first < 1 || first > MAX_PAGE) throw new GraphQLError(`"first" must be between 1 and ${MAX_PAGE}.`);
         const all = store.hooks();
-        const afterId = a.after === undefined ? 0 : idFromCursor(a.after, ['store', 'webhooks']);
+        const afterId = a.after == null ? 0 : idFromCursor(a.after);
         const rest = all.filter((h) => h.id > afterId);
-        const page = rest.slice(0, a.first ?? DEFAULT_PAGE);
+        const page = rest.slice(0, first);
         const firstHook = page[0];
         const lastHook = page[page.length - 1];
         return {
-          __typename: 'WebhookConnection',
           pageInfo: {
-            __typename: 'PageInfo',
             hasNextPage: rest.length > page.length,
-            hasPreviousPage: afterId > 0 && all.some((h) => h.id <= afterId),
             startCursor: firstHook ? cursorOf(firstHook.id) : null,
             endCursor: lastHook ? cursorOf(lastHook.id) : null,
           },
-          edges: page.map((h) => ({ __typename: 'WebhookEdge', cursor: cursorOf(h.id), node: node(h) })),
+          edges: page.map((h) => ({ cursor: cursorOf(h.id), node: node(h) })),
         };
-      },
+      }),
     },
-  };
-
-  const mutation = {
-    __typename: 'Mutation',
     webhook: {
-      __typename: 'WebhookMutations',
-      createPubSubWebhook: async (args: Record<string, unknown>) => {
-        const { input } = parseArgs(CreateArgs, args, 'createPubSubWebhook');
-        return mutationResult('CreatePubSubWebhookResult', await store.createPubSubHook(clientId, input));
-      },
-      updatePubSubWebhook: async (args: Record<string, unknown>) => {
-        const { input } = parseArgs(UpdateArgs, args, 'updatePubSubWebhook');
+      createPubSubWebhook: guarded(async ({ input }: { input: { destination: string; scope: string; isActive?: boolean | null } }) =>
+        mutationResult(await store.createPubSubHook(clientId, { destination: input.destination, scope: input.scope, isActive: input.isActive ?? true })),
+      ),
+      updatePubSubWebhook: guarded(async ({ input }: { input: { id: string; data: { isActive?: boolean | null } } }) => {
         const id = parseWebhookId(input.id);
-        const r = id === undefined ? notFound(input.id) : await store.updatePubSubHook(clientId, id, input.data);
-        return mutationResult('UpdatePubSubWebhookResult', r);
-      },
-      deleteWebhook: (args: Record<string, unknown>) => {
-        const a = parseArgs(DeleteArgs, args, 'deleteWebhook');
-        const raw = 'input' in a ? a.input.id : a.id;
+        const data = input.data.isActive == null ? {} : { isActive: input.data.isActive };
+        const r: HookResult =
+          id === undefined ? { ok: false, error: { type: 'NotFoundError', message: `Webhook with id [${input.id}] not found` } } : await store.updatePubSubHook(clientId, id, data);
+        return mutationResult(r);
+      }),
+      deleteWebhook: guarded(({ id: raw }: { id: string }) => {
         const id = parseWebhookId(raw);
-        const r = id === undefined ? notFound(raw) : store.deleteHook(clientId, id);
-        return {
-          __typename: 'DeleteWebhookResult',
-          deletedWebhookId: r.ok ? `${WEBHOOK_ID_PREFIX}${r.hook.id}` : null,
-          id: r.ok ? `${WEBHOOK_ID_PREFIX}${r.hook.id}` : null,
-          errors: r.ok ? [] : [errorObj(r)],
-        };
-      },
+        const r = id === undefined ? undefined : store.deleteHook(clientId, id);
+        // [U] how BigCommerce answers an unknown id: a field error, the result null.
+        if (!r?.ok) throw new GraphQLError(`Webhook with id [${id ?? raw}] not found`);
+        return { id: `${WEBHOOK_ID_PREFIX}${r.hook.id}` };
+      }),
     },
   };
-  return { query, mutation };
+}
+
+export interface GraphQLRequest {
+  query: string;
+  variables?: Record<string, unknown> | undefined;
+  operationName?: string | undefined;
+}
+
+/** Parses, validates and executes one request for `clientId` on `store`. Never throws for a bad document. */
+export async function executeWebhookGraphQL(store: SandboxStoreState, clientId: string, req: GraphQLRequest, log?: FastifyBaseLogger): Promise<ExecutionResult> {
+  return graphql({
+    schema: adminSchema(),
+    source: req.query,
+    rootValue: rootValue(store, clientId),
+    contextValue: { log } satisfies Ctx,
+    variableValues: req.variables ?? null,
+    operationName: req.operationName ?? null,
+  });
 }

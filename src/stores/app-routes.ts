@@ -1,12 +1,14 @@
 import { jwtVerify, errors as joseErrors } from 'jose';
 import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
-import type { RoutePlugin } from '../app.ts';
+import type { RoutePlugin } from '../http/route-plugin.ts';
 import type { Clock } from '../clock.ts';
-import { AppError } from '../errors.ts';
+import { storeHashOfContext } from '../bigcommerce/store-hash.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { StoreDirectory } from './store-directory.ts';
 import type { StoreRegistry } from './store-registry.ts';
+import { protectCallbacks, type CallbackRateLimit } from './callback-protection.ts';
 
 /**
  * The single-click app callbacks (reference §6), called by the merchant's browser (auth, load) or by
@@ -16,8 +18,6 @@ import type { StoreRegistry } from './store-registry.ts';
  * nothing. Neither the access token nor the code nor the JWT is ever logged.
  */
 
-export const STORE_HASH_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-const CONTEXT = /^stores\/([A-Za-z0-9_-]{1,64})$/;
 /** Accepted clock difference between BigCommerce and us for exp/nbf/iat. */
 const CLOCK_TOLERANCE_S = 60;
 
@@ -26,13 +26,14 @@ export interface SignedPayload {
   /** `iat` in ms: when BigCommerce issued the callback (orders an uninstall against a reinstall). */
   issuedAtMs: number;
   userId: number | undefined;
+  userEmail: string | undefined;
 }
 
 export type SignedPayloadFailure = 'missing' | 'malformed' | 'signature' | 'audience' | 'expired' | 'not-yet-valid' | 'claims' | 'subject';
 
 /** Verifies a `signed_payload_jwt`; throws AppError STORE_PAYLOAD_INVALID with `details.reason`. */
 export async function verifySignedPayload(jwt: string | undefined, opts: { clientId: string; clientSecret: string; nowMs: number }): Promise<SignedPayload> {
-  const fail = (reason: SignedPayloadFailure, cause?: unknown) => new AppError('STORE_PAYLOAD_INVALID', `signed_payload_jwt rejected: ${reason}`, { cause, details: { reason } });
+  const fail = (reason: SignedPayloadFailure, cause?: unknown) => new AppError(ErrorCode.STORE_PAYLOAD_INVALID, `signed_payload_jwt rejected: ${reason}`, { cause, details: { reason } });
   if (!jwt) throw fail('missing');
   let payload;
   try {
@@ -51,16 +52,21 @@ export async function verifySignedPayload(jwt: string | undefined, opts: { clien
     if (err instanceof joseErrors.JWSSignatureVerificationFailed || err instanceof joseErrors.JOSEAlgNotAllowed) throw fail('signature', err);
     throw fail('malformed', err);
   }
-  const m = typeof payload.sub === 'string' ? CONTEXT.exec(payload.sub) : null;
-  if (!m) throw fail('subject');
-  const user = payload.user as { id?: unknown } | undefined;
-  return { storeHash: m[1]!, issuedAtMs: (payload.iat ?? 0) * 1000, userId: typeof user?.id === 'number' ? user.id : undefined };
+  const storeHash = storeHashOfContext(payload.sub);
+  if (storeHash === undefined) throw fail('subject');
+  const user = payload.user as { id?: unknown; email?: unknown } | undefined;
+  return {
+    storeHash,
+    issuedAtMs: (payload.iat ?? 0) * 1000,
+    userId: typeof user?.id === 'number' ? user.id : undefined,
+    userEmail: typeof user?.email === 'string' ? user.email : undefined,
+  };
 }
 
 export const AuthQuerySchema = z.object({
   code: z.string().min(1).max(512),
   scope: z.string().max(4096).default(''),
-  context: z.string().regex(CONTEXT, 'context must be stores/{hash}'),
+  context: z.string().refine((c) => storeHashOfContext(c) !== undefined, 'context must be stores/{hash}'),
   account_uuid: z.string().max(128).optional(),
 });
 export type AuthQuery = z.infer<typeof AuthQuerySchema>;
@@ -77,8 +83,8 @@ export interface OAuthSettings {
   clientSecret: string;
   /** BIGCOMMERCE_LOGIN_URL: the token endpoint is `${loginUrl}/oauth2/token`. */
   loginUrl: string;
-  /** `${APP_URL}/auth`; omitted from the exchange when APP_URL is unset (local sandbox only). */
-  redirectUri: string | undefined;
+  /** `${APP_URL}/auth`: BigCommerce requires it on every exchange, identical to the registered auth callback. */
+  redirectUri: string;
   timeoutMs?: number;
   fetch?: typeof fetch;
 }
@@ -89,7 +95,7 @@ export interface OAuthSettings {
  * or secret is wrong: an operator fixes the config), STORE_AUTH_UNAVAILABLE (retryable).
  */
 export async function exchangeCode(q: AuthQuery, s: OAuthSettings): Promise<{ storeHash: string; accessToken: string; scopes: string[]; accountUuid: string | undefined }> {
-  const storeHash = CONTEXT.exec(q.context)![1]!;
+  const storeHash = storeHashOfContext(q.context)!;
   let res: Response;
   let text: string;
   try {
@@ -103,13 +109,13 @@ export async function exchangeCode(q: AuthQuery, s: OAuthSettings): Promise<{ st
         context: q.context,
         scope: q.scope,
         grant_type: 'authorization_code',
-        ...(s.redirectUri ? { redirect_uri: s.redirectUri } : {}),
+        redirect_uri: s.redirectUri,
       }),
       signal: AbortSignal.timeout(s.timeoutMs ?? 10_000),
     });
     text = await res.text();
   } catch (cause) {
-    throw new AppError('STORE_AUTH_UNAVAILABLE', 'the BigCommerce token endpoint did not answer', { retryable: true, cause, details: { storeHash } });
+    throw new AppError(ErrorCode.STORE_AUTH_UNAVAILABLE, 'the BigCommerce token endpoint did not answer', { retryable: true, cause, details: { storeHash } });
   }
   let body: unknown;
   try {
@@ -119,21 +125,21 @@ export async function exchangeCode(q: AuthQuery, s: OAuthSettings): Promise<{ st
   }
   const oauthError = (body as { error?: unknown } | undefined)?.error;
   if (res.status === 401 || oauthError === 'invalid_client') {
-    throw new AppError('STORE_AUTH_CLIENT_REJECTED', 'BigCommerce rejected our client id/secret: check BIGCOMMERCE_CLIENT_ID and BIGCOMMERCE_CLIENT_SECRET', {
+    throw new AppError(ErrorCode.STORE_AUTH_CLIENT_REJECTED, 'BigCommerce rejected our client id/secret: check BIGCOMMERCE_CLIENT_ID and BIGCOMMERCE_CLIENT_SECRET', {
       details: { storeHash, status: res.status },
     });
   }
   if (res.status >= 400 && res.status < 500) {
-    throw new AppError('STORE_AUTH_CODE_REJECTED', 'BigCommerce rejected the install code (expired, already used, or issued for another redirect URI)', {
+    throw new AppError(ErrorCode.STORE_AUTH_CODE_REJECTED, 'BigCommerce rejected the install code (expired, already used, or issued for another redirect URI)', {
       details: { storeHash, status: res.status, error: typeof oauthError === 'string' ? oauthError : undefined },
     });
   }
   const parsed = res.ok ? TokenResponseSchema.safeParse(body) : undefined;
   if (!parsed?.success) {
-    throw new AppError('STORE_AUTH_UNAVAILABLE', 'the BigCommerce token endpoint answered with an error or an unexpected body', { retryable: true, details: { storeHash, status: res.status } });
+    throw new AppError(ErrorCode.STORE_AUTH_UNAVAILABLE, 'the BigCommerce token endpoint answered with an error or an unexpected body', { retryable: true, details: { storeHash, status: res.status } });
   }
   if (parsed.data.context !== q.context) {
-    throw new AppError('STORE_AUTH_CONTEXT_MISMATCH', 'the token response is for another store than the install request', { details: { storeHash } });
+    throw new AppError(ErrorCode.STORE_AUTH_CONTEXT_MISMATCH, 'the token response is for another store than the install request', { details: { storeHash } });
   }
   const granted = parsed.data.scope ?? q.scope;
   return { storeHash, accessToken: parsed.data.access_token, scopes: granted.split(/\s+/).filter(Boolean), accountUuid: parsed.data.account_uuid ?? q.account_uuid };
@@ -145,13 +151,22 @@ export interface AppRoutesDeps {
   registry: StoreRegistry;
   directory: StoreDirectory;
   /** Registers the store's webhooks (the reconciler); awaited up to `registerBudgetMs`. */
-  registerWebhooks: (storeHash: string) => Promise<{ outcome: string; errors: { code: string; message: string }[] }>;
+  registerWebhooks: (storeHash: string) => Promise<{ outcome: string; errors: { code: ErrorCode; message: string }[] }>;
   /** The first full sync; kicked off, never awaited by the HTTP answer. */
   firstSync: (storeHash: string) => Promise<unknown>;
   clock: Clock;
   logger: Logger;
   /** How long /auth waits for the webhook registration before answering anyway (default 10 s). */
   registerBudgetMs?: number;
+  /** Per client address (default 60 per minute). */
+  rateLimit?: CallbackRateLimit;
+  /** CSP frame-ancestors (default: BigCommerce's control panel, CONTROL_PANEL_FRAME_ANCESTORS). */
+  frameAncestors?: readonly string[] | undefined;
+  /**
+   * The app itself (src/app-api): the HTML `/load` answers for an installed store, holding a fresh
+   * app session for the verified user. Without it, /load answers a plain status page.
+   */
+  openApp?: ((p: SignedPayload) => string) | undefined;
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -160,6 +175,7 @@ function page(reply: FastifyReply, status: number, title: string, lines: string[
   return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 }
 
+// eslint-disable-next-line max-lines-per-function -- the four app callbacks registered together share the signed-payload check; each handler is short
 export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
   const { logger: log } = deps;
   const budgetMs = deps.registerBudgetMs ?? 10_000;
@@ -179,7 +195,11 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
     }
   }
 
-  return (app) => {
+  // eslint-disable-next-line max-lines-per-function -- the four callbacks in one scope (their headers and rate limit apply to these routes only)
+  return async (app) => {
+    // Security headers (frame-ancestors: the control panel only) and a rate limit, on these routes only.
+    await protectCallbacks(app, deps.rateLimit ?? { max: 60, windowMs: 60_000 }, deps.frameAncestors);
+
     app.get<{ Querystring: Record<string, unknown> }>('/auth', async (request, reply) => {
       if (!deps.oauth) return page(reply, 503, 'App not configured', ['BIGCOMMERCE_CLIENT_ID, BIGCOMMERCE_CLIENT_SECRET and TOKEN_ENCRYPTION_KEY must be set.']);
       const q = AuthQuerySchema.safeParse(request.query);
@@ -188,9 +208,9 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
       try {
         grant = await exchangeCode(q.data, deps.oauth);
       } catch (err) {
-        const e = err instanceof AppError ? err : new AppError('STORE_AUTH_UNAVAILABLE', 'token exchange failed', { cause: err });
-        const storeHash = CONTEXT.exec(q.data.context)?.[1];
-        if (e.code === 'STORE_AUTH_CODE_REJECTED') {
+        const e = err instanceof AppError ? err : new AppError(ErrorCode.STORE_AUTH_UNAVAILABLE, 'token exchange failed', { cause: err });
+        const storeHash = storeHashOfContext(q.data.context);
+        if (e.code === ErrorCode.STORE_AUTH_CODE_REJECTED) {
           log.warn({ storeHash, code: e.code, details: e.details }, 'install refused');
           return page(reply, 400, 'Install failed', ['The authorization code was not accepted (expired or already used). Please install the app again.']);
         }
@@ -207,7 +227,7 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
 
       // Webhooks are registered before answering (a few calls), within a budget; the reconcile
       // goes on in the background past it and Scheduler's reconcile retries anything that failed.
-      const registration = deps.registerWebhooks(storeHash).catch((err: unknown) => ({ outcome: 'failed', errors: [{ code: 'WEBHOOK_RECONCILE_FAILED', message: (err as Error).message }] }));
+      const registration = deps.registerWebhooks(storeHash).catch((err: unknown) => ({ outcome: 'failed', errors: [{ code: ErrorCode.WEBHOOK_RECONCILE_FAILED, message: (err as Error).message }] }));
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<undefined>((resolve) => {
         timer = setTimeout(() => resolve(undefined), budgetMs);
@@ -235,6 +255,10 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
       if (!store || store.status === 'uninstalled' || !store.accessToken) {
         return page(reply, 200, 'Automated Categories', [`Store ${p.storeHash} is not installed. Install the app again to connect it.`]);
       }
+      if (deps.openApp) {
+        // The signed payload is in this URL: no referrer may carry it to the assets' requests.
+        return reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(deps.openApp(p));
+      }
       const lines = [
         `Store ${p.storeHash} is connected.`,
         `Category rules: ${store.ruleSet ? store.ruleSet.rules.length : 0}.`,
@@ -247,9 +271,19 @@ export function appRoutes(deps: AppRoutesDeps): RoutePlugin {
     app.get<{ Querystring: Record<string, unknown> }>('/uninstall', async (request, reply) => {
       const p = await verified(request.query.signed_payload_jwt, reply, 'uninstall');
       if (!p) return reply;
-      // No BigCommerce call: BigCommerce deletes the app's webhooks itself, and the token is revoked.
+      // A valid payload is not proof (it lives 24 h and is replayable): the registry asks BigCommerce
+      // whether the stored token still works before forgetting anything. BigCommerce deletes the
+      // app's webhooks itself.
       const r = await deps.registry.uninstall(p.storeHash, { nowMs: deps.clock.now(), issuedAtMs: p.issuedAtMs });
-      return reply.code(200).send({ ok: true, outcome: r.outcome });
+      switch (r.outcome) {
+        case 'uninstalled':
+        case 'stale':
+          return reply.code(200).send({ ok: true, outcome: r.outcome });
+        case 'refused':
+          return reply.code(409).send({ ok: false, outcome: r.outcome });
+        case 'unconfirmed':
+          return reply.code(503).send({ ok: false, outcome: r.outcome });
+      }
     });
 
     app.get<{ Querystring: Record<string, unknown> }>('/remove_user', async (request, reply) => {

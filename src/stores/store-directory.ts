@@ -1,7 +1,10 @@
 import { Timestamp, type Firestore } from '@google-cloud/firestore';
 import { COLLECTIONS } from '../firestore/collections.ts';
+import { timestampMillis } from '../firestore/timestamps.ts';
 import type { Logger } from '../logger.ts';
-import { parseRuleSet, type RuleSet } from '../rules/rule-set-schema.ts';
+import type { RuleSet } from '../rules/rule-set-schema.ts';
+import { isStaleUninstall } from './stale-uninstall.ts';
+import { currentRulesFromDoc } from './store-rules.ts';
 import type { TokenCipher } from './token-cipher.ts';
 
 export type StoreStatus = 'active' | 'uninstalled';
@@ -36,7 +39,8 @@ export interface StoreDirectoryOptions {
 }
 
 /**
- * Stores live in Firestore (`stores/{hash}`): status, encrypted token, per-store rules, catalog size,
+ * Stores live in Firestore (`stores/{hash}`): status, encrypted token, the current version of the
+ * store's rules (store-rules.ts), catalog size,
  * last event time. Single-store mode adds the store from configuration, whose status still comes
  * from Firestore (a `store/app/uninstalled` event stops its processing too).
  */
@@ -59,28 +63,28 @@ export function createStoreDirectory(opts: StoreDirectoryOptions): StoreDirector
           opts.logger?.error({ storeHash, err }, 'store token unreadable');
         }
       }
+      // The store's own versioned rules (store-rules.ts) win; without any, CATEGORY_RULES_FILE's.
       let ruleSet = opts.defaultRuleSet;
-      if (d.rules !== undefined && d.rules !== null) {
-        try {
-          ruleSet = parseRuleSet(d.rules, `stores/${storeHash}.rules`);
-        } catch (err) {
-          opts.logger?.error({ storeHash, err }, 'store rules invalid');
-          ruleSet = undefined;
-        }
+      try {
+        const own = currentRulesFromDoc(storeHash, d);
+        if (own) ruleSet = own.ruleSet;
+      } catch (err) {
+        // Never fall back to the default here: it could remove what the store's own rules put in place.
+        opts.logger?.error({ storeHash, err }, 'store rules invalid');
+        ruleSet = undefined;
       }
       // An uninstall event older than the latest install is stale (a reinstall came after it): the
       // ingest batch marks the store unconditionally and settleUninstall reverts it; until then the
       // store is treated as active so its work is not dropped.
-      const installedAtMs = d.installedAt instanceof Timestamp ? d.installedAt.toMillis() : undefined;
-      const staleUninstall =
-        typeof d.uninstallEventCreatedAt === 'number' && installedAtMs !== undefined && (d.uninstallEventCreatedAt + 1) * 1000 <= installedAtMs;
+      const installedAtMs = timestampMillis(d.installedAt);
+      const staleUninstall = isStaleUninstall(typeof d.uninstallEventCreatedAt === 'number' ? d.uninstallEventCreatedAt * 1000 : undefined, installedAtMs);
       return {
         storeHash,
         status: d.status === 'uninstalled' && !staleUninstall ? 'uninstalled' : 'active',
         accessToken,
         ruleSet,
         catalogTotal: typeof d.catalogTotal === 'number' ? d.catalogTotal : undefined,
-        lastEventAtMs: d.lastEventAt instanceof Timestamp ? d.lastEventAt.toMillis() : undefined,
+        lastEventAtMs: timestampMillis(d.lastEventAt),
       };
     },
 

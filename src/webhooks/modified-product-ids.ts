@@ -1,6 +1,6 @@
 import type { Catalog } from '../bigcommerce/catalog.ts';
 import { MAX_PAGE_SIZE } from '../bigcommerce/catalog-paths.ts';
-import { AppError } from '../errors.ts';
+import { AppError, ErrorCode } from '../errors.ts';
 
 /**
  * Ids of every product modified since `sinceMs` (`date_modified:min`, seconds precision), ascending,
@@ -18,5 +18,5 @@ export async function modifiedProductIds(catalog: Catalog, sinceMs: number, opts
     if (lastId === undefined) return ids;
     afterId = lastId;
   }
-  throw new AppError('WEBHOOK_BACKFILL_TOO_LARGE', `backfill listing did not end after ${maxPages} pages`, { retryable: true, details: { storeHash: opts.storeHash } });
+  throw new AppError(ErrorCode.WEBHOOK_BACKFILL_TOO_LARGE, `backfill listing did not end after ${maxPages} pages`, { retryable: true, details: { storeHash: opts.storeHash } });
 }

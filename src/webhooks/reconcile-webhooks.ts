@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { BigCommerceClient } from '../bigcommerce/client.ts';
 import type { Clock } from '../clock.ts';
-import { AppError, isAppError } from '../errors.ts';
+import { AppError, isAppError, ErrorCode } from '../errors.ts';
 import type { PendingStore } from '../events/pending-store.ts';
 import type { Logger } from '../logger.ts';
 import type { StoreContext, StoreDirectory } from '../stores/store-directory.ts';
@@ -10,7 +10,7 @@ import type { DesiredWebhooks } from './desired-webhooks.ts';
 import { modifiedProductIds } from './modified-product-ids.ts';
 import { bcDate } from '../bigcommerce/catalog-paths.ts';
 import { createCatalog } from '../bigcommerce/catalog.ts';
-import { planBackfill, coveredUntilMs } from './plan-backfill.ts';
+import { planBackfill, coveredUntilMs, type BackfillDecision } from './plan-backfill.ts';
 import { planReconcile, type ExistingWebhook, type ReconcileAction } from './plan-reconcile.ts';
 import { createWebhooksApi } from '../bigcommerce/webhooks.ts';
 
@@ -41,7 +41,7 @@ export interface ReconcileDeps {
 export interface ReconcileError {
   action: ReconcileAction['kind'] | 'list' | 'backfill';
   scope?: string | undefined;
-  code: string;
+  code: ErrorCode;
   message: string;
   retryable: boolean;
 }
@@ -90,7 +90,75 @@ const emptyReport = (storeHash: string, outcome: StoreReconcileReport['outcome']
 
 function toError(err: unknown, action: ReconcileError['action'], scope?: string): ReconcileError {
   if (err instanceof AppError) return { action, scope, code: err.code, message: err.message, retryable: err.retryable };
-  return { action, scope, code: 'WEBHOOK_RECONCILE_FAILED', message: err instanceof Error ? err.message : String(err), retryable: true };
+  return { action, scope, code: ErrorCode.WEBHOOK_RECONCILE_FAILED, message: err instanceof Error ? err.message : String(err), retryable: true };
+}
+
+/** Applies the planned actions in order; one failed action is reported and does not stop the others. */
+async function applyActions(api: ReturnType<typeof createWebhooksApi>, actions: ReconcileAction[], report: StoreReconcileReport): Promise<void> {
+  for (const a of actions) {
+    try {
+      switch (a.kind) {
+        case 'create':
+          try {
+            await api.create({ scope: a.scope, destination: a.destination });
+          } catch (err) {
+            // Created meanwhile (another reconcile, a stale listing): the desired state holds.
+            if (!isAppError(err, ErrorCode.WEBHOOK_ALREADY_EXISTS)) throw err;
+          }
+          report.created.push(a.scope);
+          break;
+        case 'reactivate':
+          await api.reactivate(a.id, { scope: a.scope, destination: a.destination });
+          report.reactivated.push(a.scope);
+          break;
+        case 'delete':
+          try {
+            await api.delete(a.id, { scope: a.scope, destination: a.destination });
+          } catch (err) {
+            if (!isAppError(err, ErrorCode.WEBHOOK_NOT_FOUND)) throw err;
+          }
+          report.deleted.push({ id: a.id, scope: a.scope, reason: a.reason });
+          break;
+      }
+    } catch (err) {
+      report.errors.push(toError(err, a.kind, a.scope));
+    }
+  }
+}
+
+/**
+ * Queues the products modified since the gap opened as pending work (the normal debounce/sync path
+ * reads them). Returns what to record, or undefined when the listing failed: the gap then stays open
+ * and the next reconcile backfills it.
+ */
+async function runBackfill(
+  deps: ReconcileDeps,
+  r: { client: BigCommerceClient; storeHash: string; decision: Extract<BackfillDecision, { kind: 'backfill' }>; nowMs: number; report: StoreReconcileReport; log: Logger },
+): Promise<{ startedAtMs: number; gapAfter: 'closed' | 'advanced' | 'none' } | undefined> {
+  try {
+    const ids = await modifiedProductIds(createCatalog(r.client), r.decision.sinceMs, { storeHash: r.storeHash });
+    let enqueued = 0;
+    for (let i = 0; i < ids.length; i += ENQUEUE_CHUNK) {
+      enqueued += await deps.pending.enqueue(r.storeHash, ids.slice(i, i + ENQUEUE_CHUNK), 'backfill', deps.clock.now());
+    }
+    r.report.backfill = { reason: r.decision.reason, since: bcDate(r.decision.sinceMs), products: ids.length, enqueued };
+    if (enqueued > 0) deps.onEnqueued?.(r.storeHash);
+    r.log.info({ ...r.report.backfill }, 'webhook gap backfill queued');
+    return { startedAtMs: r.nowMs, gapAfter: r.decision.gapAfter };
+  } catch (err) {
+    r.report.errors.push(toError(err, 'backfill'));
+    return undefined;
+  }
+}
+
+/** Sets the outcome of an applied reconcile and logs its summary. */
+function finish(report: StoreReconcileReport, plannedActions: number, log: Logger): StoreReconcileReport {
+  report.outcome = report.errors.length === 0 ? 'reconciled' : 'partial';
+  const summary = { created: report.created, reactivated: report.reactivated, deleted: report.deleted.length, errors: report.errors };
+  if (report.errors.length > 0) log.error(summary, 'webhook reconcile incomplete');
+  else if (plannedActions > 0) log.info(summary, 'webhooks reconciled');
+  else log.debug(summary, 'webhooks unchanged');
+  return report;
 }
 
 /**
@@ -105,38 +173,6 @@ function toError(err: unknown, action: ReconcileError['action'], scope?: string)
 export function createWebhookReconciler(deps: ReconcileDeps) {
   const s = deps.settings;
   const marginMs = s.backfillMarginMs ?? DEFAULT_MARGIN_MS;
-
-  async function apply(api: ReturnType<typeof createWebhooksApi>, actions: ReconcileAction[], report: StoreReconcileReport) {
-    for (const a of actions) {
-      try {
-        switch (a.kind) {
-          case 'create':
-            try {
-              await api.create({ scope: a.scope, destination: a.destination });
-            } catch (err) {
-              // Created meanwhile (another reconcile, a stale listing): the desired state holds.
-              if (!isAppError(err, 'WEBHOOK_ALREADY_EXISTS')) throw err;
-            }
-            report.created.push(a.scope);
-            break;
-          case 'reactivate':
-            await api.reactivate(a.id, { scope: a.scope, destination: a.destination });
-            report.reactivated.push(a.scope);
-            break;
-          case 'delete':
-            try {
-              await api.delete(a.id, { scope: a.scope, destination: a.destination });
-            } catch (err) {
-              if (!isAppError(err, 'WEBHOOK_NOT_FOUND')) throw err;
-            }
-            report.deleted.push({ id: a.id, scope: a.scope, reason: a.reason });
-            break;
-        }
-      } catch (err) {
-        report.errors.push(toError(err, a.kind, a.scope));
-      }
-    }
-  }
 
   async function reconcileStore(storeHash: string, opts: ReconcileOptions = {}): Promise<StoreReconcileReport> {
     const log = deps.logger.child({ storeHash });
@@ -179,7 +215,7 @@ export function createWebhookReconciler(deps: ReconcileDeps) {
       log.warn({ reactivate: plan.reactivated, create: plan.created, gapSince: new Date(gapSinceMs).toISOString() }, 'webhook delivery gap found');
     }
 
-    await apply(api, plan.actions, report);
+    await applyActions(api, plan.actions, report);
     const failedScopes = new Set(report.errors.filter((e) => e.action === 'create' || e.action === 'reactivate').map((e) => e.scope));
     const allActive = s.desired.scopes.every((sc) => !failedScopes.has(sc));
 
@@ -193,30 +229,9 @@ export function createWebhookReconciler(deps: ReconcileDeps) {
       gapSinceMs,
       allActive,
     });
-    let backfill: { startedAtMs: number; gapAfter: 'closed' | 'advanced' | 'none' } | undefined;
-    if (decision.kind === 'backfill') {
-      try {
-        const ids = await modifiedProductIds(createCatalog(client), decision.sinceMs, { storeHash });
-        let enqueued = 0;
-        for (let i = 0; i < ids.length; i += ENQUEUE_CHUNK) {
-          enqueued += await deps.pending.enqueue(storeHash, ids.slice(i, i + ENQUEUE_CHUNK), 'backfill', deps.clock.now());
-        }
-        report.backfill = { reason: decision.reason, since: bcDate(decision.sinceMs), products: ids.length, enqueued };
-        backfill = { startedAtMs: nowMs, gapAfter: decision.gapAfter };
-        if (enqueued > 0) deps.onEnqueued?.(storeHash);
-        log.info({ ...report.backfill }, 'webhook gap backfill queued');
-      } catch (err) {
-        // The gap stays open: the next reconcile backfills it.
-        report.errors.push(toError(err, 'backfill'));
-      }
-    }
+    const backfill = decision.kind === 'backfill' ? await runBackfill(deps, { client, storeHash, decision, nowMs, report, log }) : undefined;
     await deps.registry.recordReconcile(storeHash, { atMs: nowMs, backfill });
-    report.outcome = report.errors.length === 0 ? 'reconciled' : 'partial';
-    const summary = { created: report.created, reactivated: report.reactivated, deleted: report.deleted.length, errors: report.errors };
-    if (report.errors.length > 0) log.error(summary, 'webhook reconcile incomplete');
-    else if (plan.actions.length > 0) log.info(summary, 'webhooks reconciled');
-    else log.debug(summary, 'webhooks unchanged');
-    return report;
+    return finish(report, plan.actions.length, log);
   }
 
   /** Every active store (directory.activeStores), plus uninstalled stores still holding a token. */

@@ -1,7 +1,6 @@
-import type { RoutePlugin } from '../app.ts';
+import { isStoreHash } from '../bigcommerce/store-hash.ts';
+import type { RoutePlugin } from '../http/route-plugin.ts';
 import type { WebhookReconciler } from './reconcile-webhooks.ts';
-
-const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * `POST /tasks/reconcile-webhooks[?store=HASH]` (Cloud Scheduler, hourly): keeps every active store's
@@ -11,9 +10,9 @@ const STORE_HASH = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export function webhookTaskRoutes(deps: { reconciler: WebhookReconciler; allowedEmails: readonly string[] }): RoutePlugin {
   return (app, guard) => {
-    app.post<{ Querystring: { store?: string } }>('/tasks/reconcile-webhooks', { preHandler: guard(deps.allowedEmails) }, async (request, reply) => {
+    app.post<{ Querystring: { store?: string } }>('/tasks/reconcile-webhooks', { onRequest: guard(deps.allowedEmails) }, async (request, reply) => {
       const store = request.query.store;
-      if (store !== undefined && !STORE_HASH.test(store)) return reply.code(400).send({ error: 'bad_request', message: 'store must be a store hash' });
+      if (store !== undefined && !isStoreHash(store)) return reply.code(400).send({ error: 'bad_request', message: 'store must be a store hash' });
       const reports = store ? [await deps.reconciler.reconcileStore(store)] : await deps.reconciler.reconcileAll();
       return {
         stores: reports.length,

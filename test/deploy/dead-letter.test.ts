@@ -246,7 +246,8 @@ describe('dead-letter CLI usage errors (exit 2, nothing contacted)', () => {
     ['bad --max', ['dead-letter', 'list', '--max', 'abc'], env, /--max must be a positive integer/],
     ['no subscription', ['dead-letter', 'list'], { GOOGLE_CLOUD_PROJECT: PROJECT }, /No subscription/],
     ['no topic', ['dead-letter', 'replay', '--all'], { GOOGLE_CLOUD_PROJECT: PROJECT, DEAD_LETTER_SUBSCRIPTION: 's' }, /No topic/],
-    ['no project', ['dead-letter', 'list'], { DEAD_LETTER_SUBSCRIPTION: 's' }, /GOOGLE_CLOUD_PROJECT is not set/],
+    ['no project', ['dead-letter', 'list'], { DEAD_LETTER_SUBSCRIPTION: 's' }, /GOOGLE_CLOUD_PROJECT/],
+    ['a bad setting (parsed by config.ts like the service)', ['dead-letter', 'list'], { ...env, DEBOUNCE_WINDOW_SECONDS: 'soon' }, /DEBOUNCE_WINDOW_SECONDS/],
   ])('%s', async (_name, argv, e, message) => {
     const c = capture(e);
     expect(await runCli(argv, [deadLetterGroup], c.io)).toBe(2);

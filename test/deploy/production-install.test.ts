@@ -100,6 +100,8 @@ beforeAll(() => {
   installLog = sh('npm', ['ci', '--omit=dev', '--ignore-scripts=false', '--no-audit', '--no-fund'], dir, 180_000);
   // The Dockerfile's `build` stage (same tsconfig.build.json, output next to the production install).
   sh(NODE24, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], ROOT, 180_000);
+  // ... and its second step, the merchant app's bundle (npm run build = tsc + build:web).
+  sh(NODE24, [join(ROOT, 'web', 'build.ts'), join(dir, 'dist', 'web')], ROOT, 180_000);
 }, 360_000);
 
 afterAll(() => {
@@ -121,8 +123,9 @@ describe('production install (Dockerfile steps without Docker)', () => {
     expect(existsSync(join(dir, 'node_modules', '.bin', 'node'))).toBe(false);
   });
 
-  it('builds dist/main.js', () => {
+  it('builds dist/main.js and the merchant app bundle dist/web/app.js', () => {
     expect(existsSync(join(dir, 'dist', 'main.js'))).toBe(true);
+    expect(existsSync(join(dir, 'dist', 'web', 'app.js'))).toBe(true);
   });
 
   it('every package the built code imports is a production dependency', () => {

@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkTerraform, formatProblem, interpolations, loadProviderSchema, type ProviderSchema, type TerraformProblem, type TfProblemCode } from '../../tools/terraform/check.ts';
+import { checkTerraform, durationSeconds, formatProblem, interpolations, loadProviderSchema, type ProviderSchema, type TerraformProblem, type TfProblemCode } from '../../tools/terraform/check.ts';
 
 const TF_DIR = join(import.meta.dirname, '..', '..', 'terraform');
 const temps: string[] = [];
@@ -175,6 +175,37 @@ describe('checkTerraform on seeded mistakes', () => {
         { code: 'TF_STYLE', address: 'var.seeded', path: 'description' },
       ],
     },
+    {
+      name: 'a Scheduler deadline longer than the Cloud Run request timeout (the full-sync job once had 1800 s against 900 s)',
+      edits: [['scheduler.tf', 'deadline    = "900s"', 'deadline    = "1800s"']],
+      expect: [{ code: 'TF_DEADLINE', address: 'google_cloud_scheduler_job.tasks["full-sync"]', path: 'attempt_deadline', message: /1800s is longer than the Cloud Run request timeout 900s/ }],
+    },
+    {
+      name: 'a request timeout (variable default) shorter than the Scheduler deadlines',
+      edits: [['variables.tf', 'default     = 900\n', 'default     = 200\n']],
+      expect: [
+        { code: 'TF_DEADLINE', address: 'google_cloud_scheduler_job.tasks["reconcile-webhooks"]', message: /300s is longer than the Cloud Run request timeout 200s/ },
+        { code: 'TF_DEADLINE', address: 'google_cloud_scheduler_job.tasks["full-sync"]', message: /900s is longer/ },
+      ],
+    },
+    {
+      name: 'a deadline the checker cannot resolve (never a silent pass)',
+      edits: [['scheduler.tf', 'deadline    = "180s"', 'deadline    = "3 minutes"']],
+      expect: [{ code: 'TF_DEADLINE', address: 'google_cloud_scheduler_job.tasks["flush"]', message: /cannot resolve/ }],
+    },
+    {
+      name: 'a literal attempt_deadline on a job of its own',
+      files: {
+        'seeded.tf':
+          'resource "google_cloud_scheduler_job" "seeded" {\n  name             = "x"\n  attempt_deadline = "1000s"\n  http_target {\n    uri = "${google_cloud_run_v2_service.main.uri}/tasks/flush"\n  }\n}\n',
+      },
+      expect: [{ code: 'TF_DEADLINE', address: 'google_cloud_scheduler_job.seeded', message: /1000s is longer than the Cloud Run request timeout 900s of google_cloud_run_v2_service.main/ }],
+    },
+    {
+      name: 'a job calling something else than a service of this module is not compared',
+      files: { 'seeded.tf': 'resource "google_cloud_scheduler_job" "seeded" {\n  name             = "x"\n  attempt_deadline = "1000s"\n  http_target {\n    uri = "https://example.com/hook"\n  }\n}\n' },
+      expect: [],
+    },
   ];
 
   it.each(cases)('$name', async (c) => {
@@ -219,6 +250,21 @@ describe('checkTerraform on seeded mistakes', () => {
     const bad = run(seeded({ 'seeded.tf': 'resource "google_pubsub_topicz" "seeded" {\n  name = "x"\n}\n' }));
     expect(bad.stdout).toContain('TF_UNKNOWN_TYPE google_pubsub_topicz.seeded');
     expect(bad.status).toBe(1);
+  });
+});
+
+describe('durationSeconds', () => {
+  it.each([
+    ['900s', 900],
+    ['1.5s', 1.5],
+    [' 30s ', 30],
+    [60, 60],
+    ['15m', undefined],
+    ['', undefined],
+    [undefined, undefined],
+    ['${var.x}s', undefined],
+  ] as const)('%j -> %j', (v, seconds) => {
+    expect(durationSeconds(v)).toBe(seconds);
   });
 });
 

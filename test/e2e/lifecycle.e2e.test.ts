@@ -2,6 +2,7 @@
 // emulator, webhooks delivered by the sandbox through the Pub/Sub emulator's push subscription, the
 // sandbox playing BigCommerce (OAuth, GraphQL webhooks, catalog). Two stores are installed through
 // /auth; one has its hooks deactivated while 50 products change; reconcile re-activates and backfills;
+// replayed uninstall signals (a /load payload sent to /uninstall, an uninstall event) change nothing;
 // then that store is uninstalled while the other keeps working.
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,10 @@ import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { createFirestorePendingStore } from '../../src/events/firestore-pending-store.ts';
 import { RULES_JSON, expectedManaged, managedOf } from '../../scripts/lib/storm.ts';
 import { testFirestore } from '../helpers/firestore.ts';
+import { createStoreRules } from '../../src/stores/store-rules.ts';
+import { systemClock } from '../../src/clock.ts';
 import { startService, type ServiceProcess } from '../helpers/service.ts';
+import { freePort } from '../../scripts/lib/emulators.ts';
 
 const PROJECT = 'demo-e2e-lifecycle';
 const { db, reset } = testFirestore(PROJECT);
@@ -51,13 +55,21 @@ const change = (s: SandboxStore, ids: number[]) =>
 
 beforeAll(async () => {
   await reset();
-  sandbox = await startSandbox({ pubsub: { projectId: PROJECT, apiEndpoint: inject('pubsubHost') } });
+  // The app's auth callback is registered with (sandbox) BigCommerce before the service starts, as in
+  // the developer portal: the token exchange must send exactly it as redirect_uri.
+  const port = await freePort();
+  const appUrl = `http://127.0.0.1:${port}`;
+  sandbox = await startSandbox({
+    pubsub: { projectId: PROJECT, apiEndpoint: inject('pubsubHost') },
+    authCallbackUrl: `${appUrl}/auth`,
+    uninstallCallbackUrl: `${appUrl}/uninstall`,
+  });
   const [topic] = await pubsub.createTopic(TOPIC);
   storeA = sandbox.createStore({ hash: A, accessToken: `initial-${A}`, seed: 1 });
   storeA.seedProducts(300, { seed: 1 });
   storeB = sandbox.createStore({ hash: B, accessToken: `initial-${B}`, seed: 2 });
   storeB.seedProducts(300, { seed: 2 });
-  await db.collection(COLLECTIONS.stores).doc(B).set({ rules: B_RULES });
+  await createStoreRules({ db, clock: systemClock }).save(B, B_RULES, { author: { via: 'cli' } });
 
   const dir = mkdtempSync(join(tmpdir(), 'lifecycle-'));
   const rulesFile = join(dir, 'rules.json');
@@ -72,11 +84,12 @@ beforeAll(async () => {
     BIGCOMMERCE_CLIENT_ID: sandbox.clientId,
     BIGCOMMERCE_CLIENT_SECRET: sandbox.clientSecret,
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    APP_URL: appUrl,
     WEBHOOK_TOPIC: TOPIC,
     CATEGORY_RULES_FILE: rulesFile,
     DEBOUNCE_WINDOW_SECONDS: '1',
     DEBOUNCE_MAX_WAIT_SECONDS: '5',
-  });
+  }, { port });
   // No retry policy on the emulator (it loses deliveries after an endpoint outage when one is set).
   await topic.createSubscription(`${TOPIC}-push`, { pushConfig: { pushEndpoint: `${service.url}/pubsub/push` }, ackDeadlineSeconds: 30 });
 });
@@ -157,6 +170,33 @@ describe('lifecycle end to end', () => {
     await expect.poll(() => wrongA(), { timeout: 30_000, interval: 250 }).toEqual([]);
   }, 120_000);
 
+  it('a /load payload replayed to /uninstall, and a replayed uninstall event, leave the store installed and working', async () => {
+    // The payload of an ordinary app load (valid for 24 h, it travels in iframe URLs and logs) ...
+    const loadPayload = await sandbox.signedPayload(A);
+    expect((await fetch(`${service.url}/load?signed_payload_jwt=${loadPayload}`)).status).toBe(200);
+    // ... replayed to /uninstall: BigCommerce still accepts the store's token, so nothing is forgotten.
+    const replay = await fetch(`${service.url}/uninstall?signed_payload_jwt=${loadPayload}`);
+    expect(replay.status).toBe(409);
+    expect(await replay.json()).toEqual({ ok: false, outcome: 'refused' });
+    expect(await storeDoc(A)).toMatchObject({ status: 'active', accessTokenEnc: expect.any(String) });
+
+    // An uninstall event while the app is installed (republished, or forged into the topic): the service
+    // records it, asks BigCommerce, and puts the store back to active.
+    storeA.emitEvent('store/app/uninstalled', { type: 'store' });
+    await storeA.flushEvents();
+    const refusals = async () =>
+      (await db.collection(COLLECTIONS.uninstallRefusals).where('storeHash', '==', A).get()).docs.map((d) => `${d.get('source') as string}:${d.get('reason') as string}`).sort();
+    await expect.poll(refusals, { timeout: 30_000, interval: 250 }).toEqual(['callback:token-valid', 'event:token-valid']);
+    await expect.poll(async () => (await storeDoc(A))?.status as string | undefined, { timeout: 30_000 }).toBe('active');
+    expect(typeof (await storeDoc(A))?.accessTokenEnc).toBe('string');
+
+    // And it keeps working: merchant edits still land in the right categories.
+    change(storeA, storeA.products().slice(220, 230).map((p) => p.id));
+    await storeA.flushEvents();
+    await expect.poll(() => wrongA(), { timeout: 30_000, interval: 250 }).toEqual([]);
+    expect(activeHooks(storeA)).toEqual(SCOPES);
+  }, 120_000);
+
   it('uninstalling one store stops all work for it, drops its pending work and token; the other is unaffected', async () => {
     const pending = createFirestorePendingStore(db);
     await pending.enqueue(A, [1, 2, 3], 'test', Date.now());
@@ -165,13 +205,19 @@ describe('lifecycle end to end', () => {
     expect((await storeDoc(A))?.status).toBe('active');
     expect((await pending.load(A)).map((p) => p.productId)).toEqual(expect.arrayContaining([1, 2, 3]));
 
-    // BigCommerce: store/app/uninstalled event (through the still active hooks), hooks deleted, token revoked.
-    // The event path alone stops the store and forgets its token.
-    storeA.uninstall();
-    await expect.poll(async () => (await storeDoc(A))?.status as string | undefined, { timeout: 30_000 }).toBe('uninstalled');
-    await expect.poll(async () => (await storeDoc(A))?.accessTokenEnc as string | undefined, { timeout: 30_000 }).toBeUndefined();
-    await expect.poll(async () => (await pending.load(A)).length, { timeout: 30_000 }).toBe(0);
-    // Then the /uninstall callback (idempotent).
+    // BigCommerce's app uninstall: hooks deleted, token revoked, the app's /uninstall callback called.
+    // No store/app/uninstalled event (that means the store was cancelled): the callback alone must
+    // stop the store and forget its token.
+    const published = storeA.publishedEvents().length;
+    expect(await storeA.uninstall()).toEqual({ callbackStatus: 200 });
+    await storeA.flushEvents();
+    expect(storeA.publishedEvents().slice(published).map((e) => e.body.scope)).not.toContain('store/app/uninstalled');
+    expect(storeA.hooks()).toEqual([]);
+    const doc = await storeDoc(A);
+    expect(doc?.status).toBe('uninstalled');
+    expect(doc?.accessTokenEnc).toBeUndefined();
+    expect(await pending.load(A)).toEqual([]);
+    // A replayed callback is harmless (idempotent).
     const res = await fetch(`${service.url}/uninstall?signed_payload_jwt=${await sandbox.signedPayload(A)}`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, outcome: 'uninstalled' });

@@ -19,6 +19,14 @@ describe('npm run local', () => {
     try {
       await expect.poll(() => out.includes('local stack ready'), { timeout: 60_000, interval: 100 }).toBe(true);
 
+      // The printed URL opens the merchant app for the local store: the shell with a session, and its bundle.
+      const appUrl = /open the app\s+(\S+)/.exec(out)?.[1];
+      expect(appUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${svc}/load\\?signed_payload_jwt=`));
+      const shell = await (await fetch(appUrl!)).text();
+      expect(shell).toContain('id="app-session"');
+      const bundle = /src="(\/app\/assets\/app\.js[^"]*)"/.exec(shell)?.[1];
+      expect((await fetch(`http://127.0.0.1:${svc}${bundle!}`)).status).toBe(200);
+
       const pubsub = new PubSub({ projectId: 'demo-local-e2e', apiEndpoint: `127.0.0.1:${ps}` });
       await pubsub.topic('bc-webhooks').publishMessage({ data: Buffer.from(JSON.stringify(productEvent('someotherstore', 7))) });
       await pubsub.close();

@@ -81,12 +81,12 @@ describe('storm through two instances', () => {
 
     // Both instances took part, and their flushes of the store never overlapped.
     const logs = pipeline.services[0]!.logs;
-    const held = logs.filter((l) => l.message === 'flush lease held' || l.message === 'flush lease released');
+    const held = logs.filter((l) => l.message === 'category sync lease held' || l.message === 'category sync lease released');
     const byInstance = new Set(logs.filter((l) => l.message === 'event stored').map((l) => l.pid));
     expect(byInstance.size).toBe(2);
     let holder: unknown;
     for (const l of held.sort((a, b) => ts(a) - ts(b))) {
-      if (l.message === 'flush lease held') {
+      if (l.message === 'category sync lease held') {
         expect(holder, 'a second flush started while one was running').toBeUndefined();
         holder = l.flushId;
       } else {

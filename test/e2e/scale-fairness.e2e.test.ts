@@ -46,7 +46,7 @@ const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(0.99 * xs.
 async function setup(projectId: string, opts: { timers: boolean; big: boolean }) {
   db = new Firestore({ projectId, host: inject('firestoreHost'), ssl: false, ignoreUndefinedProperties: true });
   const pending = createFirestorePendingStore(db);
-  const registry = createStoreRegistry({ db, cipher: createTokenCipher(KEY), pending, logger: pino({ level: 'silent' }) });
+  const registry = createStoreRegistry({ db, cipher: createTokenCipher(KEY), pending, logger: pino({ level: 'silent' }), probeToken: () => Promise.resolve('valid') });
   const tag = `${projectId.slice(-6)}${Date.now().toString(36)}`;
   const small: SandboxStore[] = [];
   for (let i = 0; i < SMALL_STORES; i++) {

@@ -1,8 +1,7 @@
 // An in-memory PendingStore with the Firestore adapter's contract (events/firestore-pending-store.ts):
 // every write carries the version that was read and fails quietly ("kept") when the record changed
 // since. `touch` plays an event arriving for a product, which bumps the version.
-import type { Deferral, PendingStore } from '../../src/events/pending-store.ts';
-import type { PendingProduct } from '../../src/category-sync/readiness.ts';
+import type { Deferral, PendingStore, LoadedPending, PendingProduct } from '../../src/events/pending-store.ts';
 
 export interface GivenUp {
   storeHash: string;
@@ -69,19 +68,20 @@ export class FakePendingStore implements PendingStore {
     return Promise.resolve([...this.records.entries()].filter(([, m]) => m.size > 0).map(([h]) => h).sort());
   }
 
-  load(storeHash: string): Promise<PendingProduct[]> {
-    return Promise.resolve([...(this.records.get(storeHash)?.values() ?? [])].map((p) => ({ ...p })));
+  load(storeHash: string): Promise<LoadedPending[]> {
+    // One event per record: the fake does not count coalesced events (the store index does, in Firestore).
+    return Promise.resolve([...(this.records.get(storeHash)?.values() ?? [])].map((p) => ({ ...p, events: 1 })));
   }
 
   /** Keyset pages by product id, like the Firestore adapter (numeric ids only). */
-  page(storeHash: string, opts: { afterProductId: number; limit: number; maxProductId?: number }): Promise<PendingProduct[]> {
+  page(storeHash: string, opts: { afterProductId: number; limit: number; maxProductId?: number }): Promise<LoadedPending[]> {
     this.pageReads++;
     const all = [...(this.records.get(storeHash)?.values() ?? [])]
       .filter((p) => typeof p.productId === 'number' && p.productId > opts.afterProductId && (opts.maxProductId === undefined || p.productId <= opts.maxProductId))
       .sort((a, b) => a.productId - b.productId)
       .slice(0, opts.limit);
     this.largestPage = Math.max(this.largestPage, all.length);
-    return Promise.resolve(all.map((p) => ({ ...p })));
+    return Promise.resolve(all.map((p) => ({ ...p, events: 1 })));
   }
 
   /** How many page() calls were made, and the most records one returned (bounded memory checks). */

@@ -25,6 +25,7 @@ export async function testCategorySync(
     fullSync?: Partial<FullSyncJobSettings>;
     clock?: Clock;
     owner?: string;
+    fetch?: typeof fetch;
   },
 ) {
   const services = await testServices(
@@ -33,6 +34,7 @@ export async function testCategorySync(
     {
       defaultRuleSet: RULES,
       leaseOwner: opts.owner ?? 'test',
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
       ...(opts.clock ? { clock: opts.clock } : {}),
       settings: {
         categorySync: { windowMs: 0, maxWaitMs: 0, missingMaxAttempts: 3, missingRetryMs: 200, staleToleranceMs: 10_000, staleRetryMs: 500, ...opts.settings },

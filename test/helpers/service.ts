@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/lib/emulators.ts';
+import { waitFor } from './wait.ts';
 
 export interface ServiceProcess {
   url: string;
@@ -46,19 +47,21 @@ export async function startService(env: Record<string, string>, opts: { port?: n
     child.stderr?.on('data', (b: Buffer) => {
       stderr = (stderr + b.toString()).slice(-5000);
     });
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}: ${stderr}`);
-      try {
-        const r = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(500) });
-        if (r.ok) return;
-      } catch {
-        // not up yet
-      }
-      await new Promise((r) => setTimeout(r, 50));
+    let exited = false;
+    try {
+      await waitFor(
+        async () => {
+          exited = child.exitCode !== null;
+          if (exited) return true;
+          return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(500) })).ok;
+        },
+        { timeoutMs: 20_000, intervalMs: 50, what: 'GET /healthz' },
+      );
+    } catch {
+      child.kill('SIGKILL');
+      throw new Error(`service did not become healthy: ${stderr}`);
     }
-    child.kill('SIGKILL');
-    throw new Error(`service did not become healthy: ${stderr}`);
+    if (exited) throw new Error(`service exited with ${child.exitCode}: ${stderr}`);
   };
   await launch();
 

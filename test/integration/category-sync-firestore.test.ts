@@ -4,7 +4,7 @@ import { createStoreDirectory } from '../../src/stores/store-directory.ts';
 import { createFirestorePendingStore } from '../../src/events/firestore-pending-store.ts';
 import { createFirestoreLeases } from '../../src/category-sync/sync-lease.ts';
 import { createFirestoreEventStore } from '../../src/events/firestore-event-store.ts';
-import { planEventWrites } from '../../src/events/plan-event-writes.ts';
+import { planOrThrow } from '../helpers/events.ts';
 import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { systemClock, ManualClock } from '../../src/clock.ts';
 import type { BigCommerceEvent } from '../../src/bigcommerce/webhook-event.ts';
@@ -20,7 +20,7 @@ let n = 0;
 async function touch(storeHash: string, productId: number, scope = 'store/product/updated', nowMs = Date.now()) {
   n++;
   const event = { scope, producer: `stores/${storeHash}`, hash: `h${n}`, data: { type: 'product', id: productId } } as BigCommerceEvent;
-  await events.record(planEventWrites(event, { storeHash, hash: `h${n}`, messageId: `m${n}`, publishTime: undefined, nowMs, dedupeTtlMs: 1e6 }));
+  await events.record(planOrThrow(event, { storeHash, hash: `h${n}`, messageId: `m${n}`, publishTime: undefined, nowMs, dedupeTtlMs: 1e6 }));
 }
 
 describe('FirestorePendingStore', () => {

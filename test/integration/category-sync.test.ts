@@ -5,8 +5,9 @@ import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 import { expectedManaged, managedOf, testCategorySync } from '../helpers/category-sync.ts';
 import { planEventWrites } from '../../src/events/plan-event-writes.ts';
-import { pendingDocId } from '../../src/events/firestore-event-store.ts';
+import { pendingDocId } from '../../src/firestore/document-ids.ts';
 import type { BigCommerceEvent } from '../../src/bigcommerce/webhook-event.ts';
+import { gatedFetch, JumpClock, waitFor } from '../helpers/wait.ts';
 
 const { db, reset } = testFirestore('demo-flush');
 let sandbox: Sandbox;
@@ -21,6 +22,9 @@ beforeEach(async () => {
   await reset();
   sandbox.resetStats();
 });
+
+/** A product read of the sync (GET catalog/products), as opposed to its category writes. */
+const isProductRead = (url: string, init: RequestInit | undefined) => (init?.method ?? 'GET') === 'GET' && new URL(url).pathname.endsWith('/v3/catalog/products');
 
 let n = 0;
 function newStore(opts: { products?: number; consistencyDelayMs?: number } = {}): { store: SandboxStore; hash: string; token: string } {
@@ -77,22 +81,27 @@ describe('category sync (syncStore)', () => {
   });
 
   it('retries a product that is not readable yet, then processes it', async () => {
-    const { store, hash, token } = newStore({ products: 5, consistencyDelayMs: 3_000 });
-    // A retry delay the first sync cannot outlast on a loaded machine (the not-before check below).
-    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6, missingRetryMs: 1_000 } });
+    const { store, hash, token } = newStore({ products: 5, consistencyDelayMs: 1_200 });
+    // The flusher's time is injected: the retry is due when the test moves the clock, however slow the machine.
+    const clock = new JumpClock();
+    const { categorySync: flusher, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, clock, settings: { missingMaxAttempts: 6, missingRetryMs: 10_000 } });
     const created = store.createProduct({ name: 'fresh', sale_price: 3, price: 9, inventory_tracking: 'none', is_featured: false });
     await pending.enqueue(hash, [created.id], 'created', Date.now() - 1_000);
 
-    const first = await categorySync.syncStore(hash);
+    const first = await flusher.syncStore(hash);
     expect(first).toMatchObject({ outcome: 'flushed', missing: 1, deferred: 1 });
     const [waiting] = await pending.load(hash);
     expect(waiting).toMatchObject({ attempts: 1 });
-    expect(waiting!.notBeforeMs).toBeGreaterThan(Date.now());
-    expect(await categorySync.syncStore(hash)).toMatchObject({ outcome: 'not-due' });
+    expect(waiting!.notBeforeMs).toBeGreaterThan(clock.now());
+    expect(await flusher.syncStore(hash)).toMatchObject({ outcome: 'not-due' });
 
-    await expect
-      .poll(async () => (await categorySync.syncStore(hash)).outcome === 'flushed' && managedOf(store.product(created.id)!.categories).includes(50), { timeout: 10_000, interval: 200 })
-      .toBe(true);
+    // Once BigCommerce serves the product (its consistency delay is real time), the due retry processes it.
+    await waitFor(async () => (await fetch(`${sandbox.url}/stores/${hash}/v3/catalog/products/${created.id}`, { headers: { 'x-auth-token': token } })).status === 200, {
+      what: 'the new product to be readable',
+    });
+    clock.jump(waiting!.notBeforeMs! - clock.now());
+    expect(await flusher.syncStore(hash)).toMatchObject({ outcome: 'flushed', completed: 1 });
+    expect(managedOf(store.product(created.id)!.categories)).toContain(50);
     expect(await pending.load(hash)).toEqual([]);
   });
 
@@ -133,26 +142,37 @@ describe('category sync (syncStore)', () => {
   });
 
   it('keeps a product whose record an event touched during the flush', async () => {
-    const { store, hash, token } = newStore({ products: 10 });
-    store.setFaults({ latencyMs: 400 });
-    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { hash, token } = newStore({ products: 10 });
+    const gate = gatedFetch(isProductRead);
+    const { categorySync: flusher, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, fetch: gate.fetch });
     await pending.enqueue(hash, [1, 2], 'updated', Date.now() - 1_000);
-    const running = categorySync.syncStore(hash);
-    await new Promise((r) => setTimeout(r, 150));
+    const running = flusher.syncStore(hash);
+    await gate.arrived; // the flush has loaded the pending records and is reading the products
     await pending.enqueue(hash, [2], 'updated-again', Date.now());
+    gate.release();
     const r = await running;
     expect(r).toMatchObject({ outcome: 'flushed', completed: 1, keptForNextFlush: 1 });
     expect((await pending.load(hash)).map((p) => p.productId)).toEqual([2]);
   });
 
   it('never flushes one store twice at once', async () => {
-    const { store, hash, token } = newStore({ products: 10 });
-    store.setFaults({ latencyMs: 300 });
-    const a = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'a' });
-    const b = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'b' });
+    const { hash, token } = newStore({ products: 10 });
+    // Both flushers' product reads wait at one gate: the lease holder stays mid-flush while the other tries.
+    const gate = gatedFetch(isProductRead);
+    const a = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'a', fetch: gate.fetch });
+    const b = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, owner: 'b', fetch: gate.fetch });
     await a.pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
-    const [ra, rb] = await Promise.all([a.categorySync.syncStore(hash), b.categorySync.syncStore(hash)]);
-    expect([ra.outcome, rb.outcome].sort()).toEqual(['busy', 'flushed']);
+    const settled: string[] = [];
+    const track = async (run: ReturnType<typeof a.categorySync.syncStore>) => {
+      const r = await run;
+      settled.push(r.outcome);
+      return r;
+    };
+    const runs = [track(a.categorySync.syncStore(hash)), track(b.categorySync.syncStore(hash))];
+    await waitFor(() => settled.length + gate.held >= 2, { what: 'one flush reading and the other settled' });
+    expect({ reading: gate.held, settled }).toEqual({ reading: 1, settled: ['busy'] });
+    gate.release();
+    expect((await Promise.all(runs)).map((r) => r.outcome).sort()).toEqual(['busy', 'flushed']);
   });
 
   it('a full sync (the durable job) pages the whole catalog and records its size', async () => {
@@ -206,7 +226,9 @@ describe('category sync (syncStore)', () => {
     const { categorySync, pending, eventStore } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6, staleRetryMs: 100 } });
     const record = (scope: string, id: number, createdAtSeconds: number) => {
       const event = { scope, producer: `stores/${hash}`, hash: `${scope}${id}`, created_at: createdAtSeconds, data: { type: 'product', id } } as BigCommerceEvent;
-      return eventStore.record(planEventWrites(event, { storeHash: hash, hash: `${scope}${id}`, messageId: undefined, publishTime: undefined, nowMs: Date.now() - 1_000, dedupeTtlMs: 1e6 }));
+      const planned = planEventWrites(event, { storeHash: hash, hash: `${scope}${id}`, messageId: undefined, publishTime: undefined, nowMs: Date.now() - 1_000, dedupeTtlMs: 1e6 });
+      if (!planned.ok) throw new Error(planned.reason);
+      return eventStore.record(planned.plan);
     };
     const now = Math.floor(Date.now() / 1000);
     // Products 1-3: inventory changes; their date_modified (seeded, months old) does not move.
@@ -237,16 +259,17 @@ describe('category sync (syncStore)', () => {
   });
 
   it('on shutdown takes no new work and lets the running flush finish and release its lease', async () => {
-    const { store, hash, token } = newStore({ products: 10 });
-    store.setFaults({ latencyMs: 400 });
-    const { scheduler, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, scheduler: { timers: true } });
+    const { hash, token } = newStore({ products: 10 });
+    const gate = gatedFetch(isProductRead);
+    const { scheduler, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, fetch: gate.fetch, scheduler: { timers: true } });
     await pending.enqueue(hash, [1, 2, 3], 'updated', Date.now() - 1_000);
     const running = scheduler.run(hash);
-    await new Promise((r) => setTimeout(r, 100));
+    await gate.arrived; // mid-flush: the lease is held and the products are being read
     const stopped = scheduler.stop();
     expect(await scheduler.run(hash)).toEqual({ outcome: 'busy' }); // no new work once stopping
     scheduler.notify(hash); // and no timers either
     expect(scheduler.stats().timers).toBe(0);
+    gate.release();
     expect(await running).toMatchObject({ outcome: 'flushed', completed: 3 });
     await stopped;
     expect((await db.collection(COLLECTIONS.leases).doc(hash).get()).exists).toBe(false);

@@ -1,8 +1,9 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { Timestamp } from '@google-cloud/firestore';
-import { createFirestoreEventStore, pendingDocId } from '../../src/events/firestore-event-store.ts';
+import { createFirestoreEventStore } from '../../src/events/firestore-event-store.ts';
+import { pendingDocId } from '../../src/firestore/document-ids.ts';
 import { COLLECTIONS } from '../../src/firestore/collections.ts';
-import { planEventWrites } from '../../src/events/plan-event-writes.ts';
+import { planOrThrow } from '../helpers/events.ts';
 import type { BigCommerceEvent } from '../../src/bigcommerce/webhook-event.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 
@@ -15,7 +16,7 @@ const HOUR = 3_600_000;
 const ev = (scope: string, data: Record<string, unknown>, hash = 'h', storeHash = 's1') =>
   ({ event: { scope, producer: `stores/${storeHash}`, hash, created_at: 1_700_000_000, data } as BigCommerceEvent, storeHash, hash });
 const plan = (e: ReturnType<typeof ev>, nowMs = 1_000_000_000_000, messageId = 'm') =>
-  planEventWrites(e.event, { storeHash: e.storeHash, hash: e.hash, messageId, publishTime: undefined, nowMs, dedupeTtlMs: 72 * HOUR });
+  planOrThrow(e.event, { storeHash: e.storeHash, hash: e.hash, messageId, publishTime: undefined, nowMs, dedupeTtlMs: 72 * HOUR });
 
 describe('FirestoreEventStore.record', () => {
   it('writes the marker with a Timestamp expiry for the TTL policy, and the pending product', async () => {
@@ -61,7 +62,7 @@ describe('FirestoreEventStore.record', () => {
 
   it('keeps the newest event time of a product whatever order its events arrive in', async () => {
     const at = (created_at: number, hash: string) =>
-      planEventWrites({ scope: 'store/product/updated', producer: 'stores/s1', hash, created_at, data: { type: 'product', id: 21 } }, {
+      planOrThrow({ scope: 'store/product/updated', producer: 'stores/s1', hash, created_at, data: { type: 'product', id: 21 } }, {
         storeHash: 's1', hash, messageId: hash, publishTime: undefined, nowMs: 1_000, dedupeTtlMs: HOUR,
       });
     await store.record(at(1_700_000_050, 'late'));
@@ -82,6 +83,19 @@ describe('FirestoreEventStore.record', () => {
   it('marks a store uninstalled in the same commit as the marker', async () => {
     await store.record(plan(ev('store/app/uninstalled', { type: 'store' }, 'u', 'gone')));
     expect((await db.collection(COLLECTIONS.stores).doc('gone').get()).get('status')).toBe('uninstalled');
+  });
+
+  it('turns a write Firestore refuses (INVALID_ARGUMENT) into a non-retryable EVENT_STORE_REFUSED, writing nothing', async () => {
+    // Ingest refuses such store hashes before; this is the adapter's own guard for what slips through.
+    const p = plan(ev('store/app/uninstalled', { type: 'store' }, 'r', '__x__'));
+    await expect(store.record(p)).rejects.toMatchObject({ code: 'EVENT_STORE_REFUSED', retryable: false, details: { grpcCode: 3 } });
+    expect((await db.collection(COLLECTIONS.markers).doc(p.marker.id).get()).exists).toBe(false);
+  });
+
+  it('refuses, non-retryably, a write the SDK itself rejects before sending it (an invalid document path)', async () => {
+    const p = plan(ev('store/product/updated', { type: 'product', id: 5 }));
+    await expect(store.record({ ...p, marker: { ...p.marker, id: 'a/b' } })).rejects.toMatchObject({ code: 'EVENT_STORE_REFUSED', retryable: false });
+    expect((await db.collection(COLLECTIONS.pending).get()).size).toBe(0);
   });
 
   it('records an unhandled scope as a marker only', async () => {
@@ -105,11 +119,20 @@ describe('FirestoreEventStore.recordRejection', () => {
 });
 
 describe('FirestoreEventStore.pendingCounts', () => {
-  it('counts pending products per store', async () => {
+  it('counts the product events not yet processed per store, from the store index', async () => {
     for (const [s, id] of [['a', 1], ['a', 2], ['b', 1], ['c', 5], ['a', 2]] as const) {
       await store.record(plan(ev('store/product/updated', { type: 'product', id }, `${s}${id}${Math.random()}`, s)));
     }
-    expect(await store.pendingCounts()).toEqual({ a: 2, b: 1, c: 1 });
+    // Product a/2 was touched twice: two events, one record (the count is of events, by design).
+    expect(await store.pendingCounts()).toEqual({ a: 3, b: 1, c: 1 });
+    expect((await db.collection(COLLECTIONS.pending).where('storeHash', '==', 'a').get()).size).toBe(2);
+  });
+
+  it('counts a duplicate once', async () => {
+    const e = ev('store/product/updated', { type: 'product', id: 3 }, 'dup', 'd');
+    await store.record(plan(e, 1, 'x'));
+    await store.record(plan(e, 2, 'y'));
+    expect(await store.pendingCounts()).toEqual({ d: 1 });
   });
   it('is empty with nothing pending', async () => expect(await store.pendingCounts()).toEqual({}));
 });

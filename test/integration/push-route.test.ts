@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { COLLECTIONS } from '../../src/firestore/collections.ts';
-import { pendingDocId } from '../../src/events/firestore-event-store.ts';
+import { pendingDocId } from '../../src/firestore/document-ids.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 import { testApp, PUSH_SA, SCHEDULER_SA } from '../helpers/app.ts';
 import { productEvent, webhook, wrappedPush } from '../helpers/push.ts';
@@ -100,6 +100,56 @@ describe('POST /pubsub/push (auth off)', () => {
     expect(json.events).toMatchObject({ accepted: expect.any(Number), duplicate: expect.any(Number), rejected: expect.any(Number) });
     expect(json.events.accepted).toBeGreaterThanOrEqual(3);
     expect((await app.server.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ ok: true });
+  });
+});
+
+describe('POST /pubsub/push: one bad event never stalls its store', () => {
+  let app: Awaited<ReturnType<typeof testApp>>;
+  beforeAll(async () => {
+    app = await testApp(db);
+  });
+  afterAll(() => app.server.close());
+
+  const rejected = async (payload: unknown, reason: RegExp) => {
+    const before = { ...app.counters };
+    const res = await post(app, payload);
+    expect(res.statusCode).toBe(204);
+    expect(app.counters.rejected).toBe(before.rejected + 1);
+    expect(app.counters.unavailable).toBe(before.unavailable);
+    const rejections = await db.collection(COLLECTIONS.rejections).get();
+    expect(rejections.size).toBe(1);
+    expect(rejections.docs[0]!.get('reason')).toMatch(reason);
+    // Nothing of the event is kept: no marker (a fixed redelivery is taken), no pending record.
+    expect((await db.collection(COLLECTIONS.markers).get()).size).toBe(0);
+    expect((await db.collection(COLLECTIONS.pending).get()).size).toBe(0);
+  };
+
+  it.each([
+    { name: 'an id beyond 2^53 (as a string)', data: { type: 'product', id: '1152921504606846977' }, reason: /data\.id: "1152921504606846977"/ },
+    { name: 'id 0', data: { type: 'product', id: 0 }, reason: /data\.id: 0/ },
+    { name: 'a negative id', data: { type: 'product', id: -7 }, reason: /data\.id: -7/ },
+    { name: 'a non-numeric id', data: { type: 'product', id: '12abc' }, reason: /data\.id: "12abc"/ },
+    { name: 'a fractional id', data: { type: 'product', id: 1.5 }, reason: /data\.id: 1\.5/ },
+  ])('rejects a product event with $name, recording the reason', async ({ data, reason }) => {
+    await rejected(wrappedPush(webhook('iso1', 'store/product/updated', data)), reason);
+  });
+
+  it('rejects a modifier event with one bad id among good ones as a whole, naming the bad one', async () => {
+    await rejected(wrappedPush(webhook('iso1', 'store/modifier/updated', { type: 'shared_modifier', id: 1, affected_product_ids: [1, 2, '1152921504606846977', 4] })), /affected_product_ids\[2\]/);
+  });
+
+  it('rejects a 10 KB producer (204, not a 503 loop on a key path too long)', async () => {
+    await rejected(wrappedPush({ ...productEvent('x', 1), producer: `stores/${'p'.repeat(10_240)}` }), /producer must be stores/);
+  });
+
+  it.each(['store/product/updated', 'store/app/uninstalled'])('rejects a store hash Firestore reserves (__x__) on %s (204, not 503)', async (scope) => {
+    await rejected(wrappedPush(webhook('__x__', scope, scope === 'store/app/uninstalled' ? { type: 'store' } : { type: 'product', id: 1 })), /Firestore reserves/);
+  });
+
+  it('a rejected event does not hold up the next good one of the same store', async () => {
+    expect((await post(app, wrappedPush(webhook('iso2', 'store/product/updated', { type: 'product', id: 'x' })))).statusCode).toBe(204);
+    expect((await post(app, wrappedPush(productEvent('iso2', 5)))).statusCode).toBe(204);
+    expect((await db.collection(COLLECTIONS.pending).doc(pendingDocId('iso2', 5)).get()).exists).toBe(true);
   });
 });
 

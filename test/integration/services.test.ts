@@ -66,7 +66,7 @@ describe('createClientCache', () => {
 describe('oauthSettings', () => {
   it('needs client id, secret and encryption key; APP_URL gives the redirect URI', () => {
     const key = 'a'.repeat(64);
-    expect(oauthSettings(testConfig({ BIGCOMMERCE_CLIENT_ID: 'id', BIGCOMMERCE_CLIENT_SECRET: 's' }))).toBeUndefined();
+    expect(oauthSettings(testConfig({ BIGCOMMERCE_CLIENT_ID: 'id', BIGCOMMERCE_CLIENT_SECRET: 's', APP_URL: 'https://app.example' }))).toBeUndefined();
     expect(oauthSettings(testConfig({ BIGCOMMERCE_CLIENT_ID: 'id', BIGCOMMERCE_CLIENT_SECRET: 's', TOKEN_ENCRYPTION_KEY: key, APP_URL: 'https://app.example/' }))).toEqual({
       clientId: 'id',
       clientSecret: 's',

@@ -109,6 +109,14 @@ describe('PUT category-assignments', () => {
     expect((await big.api.put(PATH, [...thousand, { product_id: 1, category_id: 1 }])).status).toBe(413);
   });
 
+  it('[U] the over-limit answer can be a size-related 422 instead (assignmentsOverLimitStatus)', async () => {
+    const { api, store } = freshStore({ maxAssignmentsPerPut: 1, assignmentsOverLimitStatus: 422 });
+    const r = await api.put(PATH, [1, 2].map((c) => ({ product_id: 3, category_id: c })));
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ status: 422, type: BC_ERROR_TYPE, title: expect.stringMatching(/maximum items allowed in the array is 1/) });
+    expect(store.product(3)?.categories).toEqual([]);
+  });
+
   it('reads show the old assignments during a consistency delay', async () => {
     const { api, store } = freshStore({ consistencyDelayMs: 60_000 });
     expect((await api.put(PATH, [{ product_id: 3, category_id: 7 }])).status).toBe(204);
@@ -125,6 +133,20 @@ describe('DELETE category-assignments', () => {
   ])('%s', async (_label, q, after) => {
     const { api, store } = freshStore();
     expect((await api.del(`${PATH}${q}`)).status).toBe(204);
+    expect([1, 2, 3].map((id) => store.product(id)?.categories)).toEqual(after);
+  });
+
+  // [U] Whether product_id:in AND category_id:in means both (pairs in the cross product) or either
+  // is undocumented. Both readings, for reads and deletes: under 'or' one combined DELETE empties
+  // every listed category and strips every listed product (the doctor probes the GET reading).
+  it.each([
+    ['and', [[1], [2], []], [[1, 2]]],
+    ['or', [[], [], []], [[1, 1], [1, 2], [2, 2]]],
+  ] as const)('assignmentFilterJoin=%s: DELETE ?product_id:in=1&category_id:in=2, GET with the same filters', async (join, after, listed) => {
+    const { api, store } = freshStore({ assignmentFilterJoin: join });
+    const got = await api.get(`${PATH}?product_id:in=1&category_id:in=2`);
+    expect(got.body.data).toEqual(listed.map(([product_id, category_id]) => ({ product_id, category_id })));
+    expect((await api.del(`${PATH}?product_id:in=1&category_id:in=2`)).status).toBe(204);
     expect([1, 2, 3].map((id) => store.product(id)?.categories)).toEqual(after);
   });
 

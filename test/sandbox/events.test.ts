@@ -1,5 +1,7 @@
 // Webhook events published by the sandbox, received on a real Pub/Sub emulator pull subscription.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Fastify from 'fastify';
+import { jwtVerify } from 'jose';
 import { productChangeEvents } from '../../src/sandbox/sandbox-store.ts';
 import { scopeMatches, startSandbox, type EventBody, type Product, type Sandbox, type StoreOptions } from '../../src/sandbox/index.ts';
 import { generateProducts } from '../../src/sandbox/generate-products.ts';
@@ -295,18 +297,41 @@ describe('webhooks and delivery', () => {
     expect(sandbox.stats(hash).eventPublishFailures).toBe(1);
   });
 
-  it('uninstall: store/app/uninstalled reaches the hooks, then the app hooks are deleted and the token revoked', async () => {
+  it('app uninstall: the app hooks are deleted and the token revoked, no store/app/uninstalled event, the uninstall callback is called', async () => {
     const dest = await topic();
-    const { store, api } = await storeWithTopic({ defaultTopic: undefined });
-    store.addHook({ scope: 'store/app/uninstalled', destination: dest.name });
-    store.addHook({ scope: 'store/product/*', destination: dest.name, clientId: 'other-app' });
-    expect((await api.get('/v3/catalog/products')).status).toBe(200);
-    store.uninstall();
-    await store.flushEvents();
-    const [m] = await dest.drain(1);
-    expect(m?.body).toMatchObject({ scope: 'store/app/uninstalled', data: { type: 'store' } });
-    expect(store.hooks().map((h) => h.clientId)).toEqual(['other-app']);
+    const calls: string[] = [];
+    const app = Fastify();
+    app.get('/uninstall', async (req) => {
+      calls.push(String((req.query as { signed_payload_jwt?: string }).signed_payload_jwt));
+      return { ok: true };
+    });
+    const appUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    const withCallback = await startSandbox({ pubsub: { projectId: PROJECT }, uninstallCallbackUrl: `${appUrl}/uninstall` });
+    try {
+      const store = withCallback.createStore({ hash: 'uninst1', accessToken: 'tok-uninst1' });
+      store.seedProducts(2);
+      store.addHook({ scope: 'store/app/uninstalled', destination: dest.name });
+      store.addHook({ scope: 'store/product/*', destination: dest.name, clientId: 'other-app' });
+      expect(await store.uninstall()).toEqual({ callbackStatus: 200 });
+      await store.flushEvents();
+      expect(await dest.drain(0)).toEqual([]);
+      expect(store.publishedEvents()).toEqual([]);
+      expect(store.hooks().map((h) => h.clientId)).toEqual(['other-app']);
+      expect(store.uninstalled).toBe(true);
+      expect((await storeApi(withCallback.url, 'uninst1', 'tok-uninst1').get('/v3/catalog/products')).status).toBe(401);
+      // The callback carries a payload the app verifies with its client secret.
+      expect(calls).toHaveLength(1);
+      const { payload } = await jwtVerify(calls[0]!, new TextEncoder().encode(withCallback.clientSecret), { audience: withCallback.clientId });
+      expect(payload).toMatchObject({ iss: 'bc', sub: 'stores/uninst1' });
+    } finally {
+      await withCallback.close();
+      await app.close();
+    }
+  });
+
+  it('app uninstall without a registered uninstall callback changes the same state and calls nothing', async () => {
+    const { store } = await storeWithTopic({ defaultTopic: undefined });
+    expect(await store.uninstall()).toEqual({ callbackStatus: undefined });
     expect(store.uninstalled).toBe(true);
-    expect((await api.get('/v3/catalog/products')).status).toBe(401);
   });
 });

@@ -65,9 +65,32 @@ describe('OAuth install flow', () => {
 
   it('accepts a form-encoded exchange too', async () => {
     const { hash } = freshStore();
-    const grant = sandbox.install(hash);
-    const r = await postToken(tokenRequest(hash, grant.code, { redirect_uri: 'anything' }), true);
+    const grant = sandbox.install(hash, { redirectUri: 'https://app.example/auth' });
+    const r = await postToken(tokenRequest(hash, grant.code), true);
     expect(r.status).toBe(200);
+  });
+
+  it('redirect_uri must equal the registered auth callback, as on BigCommerce (wrong, missing, or none registered)', async () => {
+    const { hash } = freshStore();
+    const wrong = await postToken(tokenRequest(hash, sandbox.install(hash, { redirectUri: 'https://app.example/auth' }).code, { redirect_uri: 'https://app.example/auth/' }));
+    expect(wrong).toEqual({ status: 400, body: { error: 'invalid_grant', error_description: 'redirect_uri does not match the auth callback URL registered for the app' } });
+    const { redirect_uri: _omitted, ...withoutRedirect } = tokenRequest(hash, sandbox.install(hash, { redirectUri: 'https://app.example/auth' }).code);
+    const missing = await postToken(withoutRedirect);
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toBe('invalid_request');
+    const unregistered = await postToken(tokenRequest(hash, sandbox.install(hash).code));
+    expect(unregistered.body).toMatchObject({ error: 'invalid_grant', error_description: expect.stringMatching(/No auth callback URL is registered/) });
+    // A sandbox started with the app's registered callback checks every install against it.
+    const registered = await startSandbox({ pubsub: { projectId: PROJECT }, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, authCallbackUrl: 'https://app.example/auth' });
+    try {
+      registered.createStore({ hash: 'cb1', accessToken: 'tok-cb1' });
+      const call = (body: unknown) =>
+        fetch(`${registered.url}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.status);
+      expect(await call(tokenRequest('cb1', registered.install('cb1').code))).toBe(200);
+      expect(await call(tokenRequest('cb1', registered.install('cb1').code, { redirect_uri: 'http://127.0.0.1:8080/auth' }))).toBe(400);
+    } finally {
+      await registered.close();
+    }
   });
 
   it.each([
@@ -87,16 +110,16 @@ describe('OAuth install flow', () => {
 
   it('a code works exactly once', async () => {
     const { hash } = freshStore();
-    const grant = sandbox.install(hash);
+    const grant = sandbox.install(hash, { redirectUri: 'https://app.example/auth' });
     expect((await postToken(tokenRequest(hash, grant.code))).status).toBe(200);
     expect((await postToken(tokenRequest(hash, grant.code))).status).toBe(400);
   });
 
   it('reinstalling after uninstall issues a token that works again', async () => {
     const { hash, store } = freshStore();
-    store.uninstall();
+    await store.uninstall();
     expect((await storeApi(sandbox.url, hash, `tok-${hash}`).get('/v3/catalog/products')).status).toBe(401);
-    const r = await postToken(tokenRequest(hash, sandbox.install(hash).code));
+    const r = await postToken(tokenRequest(hash, sandbox.install(hash, { redirectUri: 'https://app.example/auth' }).code));
     expect((await storeApi(sandbox.url, hash, r.body.access_token as string).get('/v3/catalog/products')).status).toBe(200);
     expect(store.uninstalled).toBe(false);
   });
@@ -200,7 +223,7 @@ describe('control plane', () => {
     expect((await controlCall(sandbox.url, 'POST', '/stats/reset')).status).toBe(200);
     expect(sandbox.stats(hash).requests).toBe(0);
 
-    expect((await controlCall(sandbox.url, 'POST', `/stores/${hash}/uninstall`)).body).toEqual({ uninstalled: true });
+    expect((await controlCall(sandbox.url, 'POST', `/stores/${hash}/uninstall`)).body).toEqual({ uninstalled: true, callbackStatus: null });
     expect((await api.get('/v3/catalog/products')).status).toBe(401);
     await t.close();
   });

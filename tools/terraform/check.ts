@@ -8,7 +8,12 @@
 //   - missing required arguments and blocks, nested ones included (a `dynamic` block counts);
 //   - references (`var.*`, `local.*`, `TYPE.NAME.attr`, `data.TYPE.NAME.attr`, `module.*`) that do
 //     not resolve, including attributes a resource does not export;
-//   - house style: every variable has a type and a description, every output a description.
+//   - house style: every variable has a type and a description, every output a description;
+//   - deadlines: every Cloud Scheduler job's `attempt_deadline` is within the Cloud Run service's
+//     request `timeout` (a longer deadline only makes Scheduler wait for a request Cloud Run has
+//     already cut off with a 504, then retry it while the first run may still be going). Values are
+//     resolved from literals, variable defaults and `for_each` maps in locals; one that cannot be
+//     resolved is a problem too, so the check cannot silently pass.
 // Not checked (documented limits): value types and enums, block counts, attributes deeper than the
 // first level of a reference, modules' contents, provider >= 7 changes. A real `terraform validate`
 // still has to run where providers can be downloaded (CI, an operator's machine).
@@ -31,6 +36,7 @@ export const TF_PROBLEM_CODES = [
   'TF_UNDECLARED_REFERENCE',
   'TF_UNKNOWN_ATTRIBUTE',
   'TF_STYLE',
+  'TF_DEADLINE',
 ] as const;
 export type TfProblemCode = (typeof TF_PROBLEM_CODES)[number];
 
@@ -420,8 +426,89 @@ export async function checkTerraform(dir: string, opts: { schema?: ProviderSchem
     }
   }
 
+  ctx.problems.push(...checkDeadlines(files));
+
   const order = new Map(files.map((f, i) => [f.file, i]));
   return ctx.problems.sort((a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1));
+}
+
+/** `"900s"`, `"1.5s"`, `900` -> seconds; anything else -> undefined. */
+export function durationSeconds(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v !== 'string') return undefined;
+  const m = /^(\d+(?:\.\d+)?)s$/.exec(v.trim());
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Scheduler `attempt_deadline` <= Cloud Run `template.timeout`, for every job whose `http_target.uri`
+ * points at a Cloud Run service of this module.
+ * Resolves `${var.x}` (the variable's default), `${each.value.k}` (each entry of a `for_each` that is
+ * `${local.m}`), and literals.
+ */
+function checkDeadlines(files: ParsedFile[]): TerraformProblem[] {
+  const problems: TerraformProblem[] = [];
+  const defaults = new Map<string, unknown>();
+  const locals = new Map<string, unknown>();
+  for (const { json } of files) {
+    for (const [name, body] of labelled(json.variable)) defaults.set(name, body.default);
+    for (const block of Array.isArray(json.locals) ? json.locals.filter(isObject) : []) for (const [k, v] of Object.entries(block)) locals.set(k, v);
+  }
+  /** A string value with `${var.x}` replaced by the variable's default; undefined if anything else is interpolated. */
+  const withDefaults = (v: unknown): unknown => {
+    if (typeof v !== 'string') return v;
+    let unresolved = false;
+    const out = v.replace(/\$\{\s*var\.([A-Za-z0-9_-]+)\s*\}/g, (_m, name: string) => {
+      const d = defaults.get(name);
+      if (typeof d !== 'number' && typeof d !== 'string') unresolved = true;
+      return String(d);
+    });
+    return unresolved || out.includes('${') ? undefined : out;
+  };
+
+  const timeouts = new Map<string, number>();
+  const jobs: { address: string; file: string; service: string | undefined; raw: unknown }[] = [];
+  for (const { file, json } of files) {
+    for (const [type, name, body] of typed(json.resource)) {
+      const address = `${type}.${name}`;
+      if (type === 'google_cloud_run_v2_service') {
+        const template = Array.isArray(body.template) && isObject(body.template[0]) ? body.template[0] : undefined;
+        // Cloud Run's default request timeout is 300 s.
+        const seconds = template?.timeout === undefined ? 300 : durationSeconds(withDefaults(template.timeout));
+        if (seconds === undefined) problems.push({ code: 'TF_DEADLINE', file, address, path: 'template.timeout', message: `cannot resolve the request timeout ${JSON.stringify(template?.timeout)} to seconds` });
+        else timeouts.set(address, seconds);
+      }
+      if (type === 'google_cloud_scheduler_job') {
+        // The service the job calls: `uri = "${google_cloud_run_v2_service.NAME.uri}/path"`.
+        const target = Array.isArray(body.http_target) && isObject(body.http_target[0]) ? body.http_target[0].uri : undefined;
+        const service = typeof target === 'string' ? /\$\{\s*(google_cloud_run_v2_service\.[A-Za-z0-9_-]+)\.uri\s*\}/.exec(target)?.[1] : undefined;
+        const each = /^\$\{\s*each\.value\.([A-Za-z0-9_-]+)\s*\}$/.exec(typeof body.attempt_deadline === 'string' ? body.attempt_deadline : '');
+        const forEach = /^\$\{\s*local\.([A-Za-z0-9_-]+)\s*\}$/.exec(typeof body.for_each === 'string' ? body.for_each : '');
+        if (each && forEach) {
+          const map = locals.get(forEach[1]!);
+          if (!isObject(map)) {
+            problems.push({ code: 'TF_DEADLINE', file, address, path: 'attempt_deadline', message: `cannot resolve local.${forEach[1]!} to a map of jobs` });
+            continue;
+          }
+          for (const [key, entry] of Object.entries(map)) jobs.push({ address: `${address}["${key}"]`, file, service, raw: isObject(entry) ? entry[each[1]!] : undefined });
+        } else {
+          // Cloud Scheduler's default attempt deadline for HTTP targets is 180 s.
+          jobs.push({ address, file, service, raw: body.attempt_deadline ?? '180s' });
+        }
+      }
+    }
+  }
+  for (const j of jobs) {
+    // Only jobs that call a Cloud Run service of this module; its timeout is the limit.
+    const limit = j.service === undefined ? undefined : timeouts.get(j.service);
+    const seconds = durationSeconds(withDefaults(j.raw));
+    if (seconds === undefined) {
+      problems.push({ code: 'TF_DEADLINE', file: j.file, address: j.address, path: 'attempt_deadline', message: `cannot resolve the attempt deadline ${JSON.stringify(j.raw)} to seconds` });
+    } else if (limit !== undefined && seconds > limit) {
+      problems.push({ code: 'TF_DEADLINE', file: j.file, address: j.address, path: 'attempt_deadline', message: `attempt deadline ${seconds}s is longer than the Cloud Run request timeout ${limit}s of ${j.service!}` });
+    }
+  }
+  return problems;
 }
 
 export function formatProblem(p: TerraformProblem): string {

@@ -5,6 +5,7 @@ import { createCatalog } from '../../../src/bigcommerce/catalog.ts';
 import { createCategoryAssignments } from '../../../src/bigcommerce/category-assignments.ts';
 import { RateLimiter } from '../../../src/bigcommerce/rate-limiter.ts';
 import { AppError } from '../../../src/errors.ts';
+import { applyCategoryPlan } from '../../../src/rules/apply-category-plan.ts';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
 
 const PROJECT = 'demo-bc-client-sandbox';
@@ -57,7 +58,8 @@ describe('client against the sandbox', () => {
     const { store, catalog } = newStore();
     const first = await catalog.productsAfter(0, { limit: 10 });
     expect(first.products.map((p) => p.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(first.products[0]).toEqual({ id: 1 }); // ids only by default
+    // The cheapest listing by default: id (always returned) and date_modified (id is not in the include_fields enum).
+    expect(Object.keys(first.products[0]!).sort()).toEqual(['date_modified', 'id']);
     store.deleteProduct(2); // page=N listings would shift by one here and skip product 11
     const ids = [...first.products.map((p) => p.id)];
     let after = first.lastId;
@@ -166,5 +168,20 @@ describe('client against the sandbox', () => {
     const res = await client.graphql<{ store: { webhooks: { edges: unknown[] } } }>('query { store { webhooks(first: 10) { edges { node { id scope } } } } }');
     expect(res.errors).toBeUndefined();
     expect(res.data?.store.webhooks.edges).toEqual([]);
+  });
+});
+
+describe('category-assignment batches against an undocumented size limit [U]', () => {
+  it.each([413, 422] as const)('a store that refuses more than 7 pairs per PUT with %s: the plan is applied halved, nothing lost', async (status) => {
+    const hash = `csb${status}`;
+    const store = sandbox.createStore({ hash, accessToken: `tok-${hash}`, maxAssignmentsPerPut: 7, assignmentsOverLimitStatus: status });
+    store.seedProducts(30, { seed: 1, startId: 1 });
+    const client = createBigCommerceClient({ apiUrl: sandbox.url, storeHash: hash, accessToken: `tok-${hash}`, requestBudgetMs: 10_000 });
+    const ids = Array.from({ length: 30 }, (_, i) => i + 1);
+    const plan = { assign: ids.map((productId) => ({ productId, categoryId: 900 })), unassign: [], changedProductIds: ids, skippedProductIds: [] };
+    const result = await applyCategoryPlan(plan, createCategoryAssignments(client), { assignBatchSize: 30 });
+    expect(result).toMatchObject({ assigned: 30, assignBatchSizeUsed: 4, assignBatchesHalved: 3 });
+    expect(ids.every((id) => store.product(id)?.categories.includes(900))).toBe(true);
+    expect(sandbox.stats(hash).status).toMatchObject({ [String(status)]: 3, '204': 8 });
   });
 });

@@ -11,6 +11,7 @@ import { testFirestore } from '../../helpers/firestore.ts';
 import { testApp } from '../../helpers/app.ts';
 import { webhookTaskRoutes } from '../../../src/webhooks/task-routes.ts';
 import { lifecycle, TEST_KEY } from './lifecycle-harness.ts';
+import { JumpClock } from '../../helpers/wait.ts';
 
 const PROJECT = 'demo-webhooks-reconcile';
 const { db, reset } = testFirestore(PROJECT);
@@ -19,10 +20,12 @@ const TOPIC = `bc-hooks-${Date.now()}`;
 const DEST = `projects/${PROJECT}/topics/${TOPIC}`;
 const SCOPES = ['store/app/uninstalled', 'store/category/*', 'store/information/updated', 'store/product/*', 'store/sku/*'];
 let sandbox: Sandbox;
+/** The sandbox's clock: jumped a second ahead where a test needs product changes in a later second. */
+const sandboxClock = new JumpClock();
 
 beforeAll(async () => {
   await pubsub.createTopic(TOPIC);
-  sandbox = await startSandbox({ pubsub: { projectId: PROJECT } });
+  sandbox = await startSandbox({ pubsub: { projectId: PROJECT }, clock: sandboxClock });
 });
 afterAll(async () => {
   await sandbox.close();
@@ -73,8 +76,8 @@ describe('reconcile against the sandbox', () => {
     const { hash, store, reconciler, registry, pending, scheduler, close } = await installedStore({ products: 40 });
     await reconciler.reconcileStore(hash);
     // The service saw events until now; then BigCommerce deactivates the hooks (an outage).
-    await db.collection(COLLECTIONS.stores).doc(hash).update({ lastEventAt: Timestamp.fromMillis(Date.now()) });
-    await new Promise((r) => setTimeout(r, 1_100)); // date_modified has seconds precision
+    await db.collection(COLLECTIONS.stores).doc(hash).update({ lastEventAt: Timestamp.fromMillis(sandboxClock.now()) });
+    sandboxClock.jump(1_100); // date_modified has seconds precision: later changes land in a later second
     store.deactivateHooks();
     const changed = [3, 5, 8, 13, 21, 34];
     const before = store.publishedEvents().length;
@@ -101,8 +104,8 @@ describe('reconcile against the sandbox', () => {
   it('keeps the gap open while a re-activation fails (publisher permission), heals it once the permission is back', async () => {
     const { hash, store, reconciler, registry, pending } = await installedStore({ products: 10 });
     await reconciler.reconcileStore(hash);
-    await db.collection(COLLECTIONS.stores).doc(hash).update({ lastEventAt: Timestamp.fromMillis(Date.now()) });
-    await new Promise((r) => setTimeout(r, 1_100));
+    await db.collection(COLLECTIONS.stores).doc(hash).update({ lastEventAt: Timestamp.fromMillis(sandboxClock.now()) });
+    sandboxClock.jump(1_100);
     store.deactivateHooks();
     store.setTopicsWithoutPermission([DEST]);
     store.updateProduct(7, { price: 777.77 });
@@ -130,11 +133,12 @@ describe('reconcile against the sandbox', () => {
   it('re-creates deleted hooks on a store it had set up, and backfills that gap too', async () => {
     const { hash, store, reconciler, pending } = await installedStore({ products: 10 });
     await reconciler.reconcileStore(hash);
-    await db.collection(COLLECTIONS.stores).doc(hash).update({ lastEventAt: Timestamp.fromMillis(Date.now()) });
-    await new Promise((r) => setTimeout(r, 1_100));
+    await db.collection(COLLECTIONS.stores).doc(hash).update({ lastEventAt: Timestamp.fromMillis(sandboxClock.now()) });
+    sandboxClock.jump(1_100);
     const api = { graphql: (query: string) => fetch(`${sandbox.url}/stores/${hash}/graphql`, { method: 'POST', headers: { 'x-auth-token': `tok-${hash}`, 'content-type': 'application/json' }, body: JSON.stringify({ query }) }) };
     const productHook = store.hooks().find((h) => h.scope === 'store/product/*')!;
-    await api.graphql(`mutation { webhook { deleteWebhook(input: { id: "bc/store/webhook/${productHook.id}" }) { deletedWebhookId } } }`);
+    const deleted = await api.graphql(`mutation { webhook { deleteWebhook(id: "bc/store/webhook/${productHook.id}") { id } } }`);
+    expect(await deleted.json()).toEqual({ data: { webhook: { deleteWebhook: { id: `bc/store/webhook/${productHook.id}` } } } });
     store.updateProduct(2, { price: 1234 });
     const r = await reconciler.reconcileStore(hash);
     expect(r).toMatchObject({ created: ['store/product/*'], reactivated: [] });
@@ -206,19 +210,36 @@ describe('reconcile against the sandbox', () => {
     expect(again.backfill).toBeUndefined();
   });
 
-  it('an uninstalled store gets no BigCommerce call; its leftover token and pending work are dropped', async () => {
-    const { hash, reconciler, registry, pending } = await installedStore();
+  it('an uninstalled store gets one BigCommerce call (the token probe, refused); its leftover token and pending work are dropped', async () => {
+    const { hash, store, reconciler, registry, pending } = await installedStore();
     await pending.enqueue(hash, [1, 2], 'test', Date.now());
+    await store.uninstall(); // BigCommerce revoked the token
     // What ingest writes for store/app/uninstalled (events/firestore-event-store.ts).
     await db.collection(COLLECTIONS.stores).doc(hash).set({ status: 'uninstalled', uninstalledAt: Timestamp.now(), uninstallEventCreatedAt: Math.floor(Date.now() / 1000) + 1 }, { merge: true });
     expect(await registry.uninstalledWithToken()).toEqual([hash]);
     sandbox.resetStats();
     const reports = await reconciler.reconcileAll();
     expect(reports).toEqual([expect.objectContaining({ storeHash: hash, outcome: 'uninstalled' })]);
-    expect(sandbox.stats(hash).requests).toBe(0);
+    expect(sandbox.stats(hash).requests).toBe(1);
+    expect(sandbox.stats(hash).status).toEqual({ '401': 1 });
     expect((await registry.lifecycle(hash))?.hasToken).toBe(false);
     expect(await pending.load(hash)).toEqual([]);
     expect(await registry.uninstalledWithToken()).toEqual([]);
+  });
+});
+
+describe('an uninstall event whose token BigCommerce still accepts (replayed or forged)', () => {
+  it('the sweep reverts the store to active, keeps token and work, records the refusal, and reconciles it as usual', async () => {
+    const { hash, reconciler, registry, pending } = await installedStore();
+    await pending.enqueue(hash, [1, 2], 'test', Date.now());
+    await db.collection(COLLECTIONS.stores).doc(hash).set({ status: 'uninstalled', uninstalledAt: Timestamp.now(), uninstallEventCreatedAt: Math.floor(Date.now() / 1000) + 1 }, { merge: true });
+    expect(await registry.settleUninstall(hash)).toEqual({ outcome: 'refused', dropped: 0 });
+    expect(await registry.lifecycle(hash)).toMatchObject({ status: 'active', hasToken: true, uninstalledAtMs: undefined });
+    expect((await pending.load(hash)).map((p) => p.productId)).toEqual([1, 2]);
+    const refusals = await db.collection(COLLECTIONS.uninstallRefusals).where('storeHash', '==', hash).get();
+    expect(refusals.docs.map((d) => ({ source: d.get('source') as unknown, reason: d.get('reason') as unknown }))).toEqual([{ source: 'event', reason: 'token-valid' }]);
+    expect(await registry.uninstalledWithToken()).toEqual([]);
+    expect((await reconciler.reconcileStore(hash)).outcome).toBe('reconciled');
   });
 });
 
@@ -248,6 +269,7 @@ describe('npm run cli -- webhooks list|sync', () => {
       FIRESTORE_EMULATOR_HOST: inject('firestoreHost'),
       BIGCOMMERCE_API_URL: sandbox.url,
       BIGCOMMERCE_CLIENT_ID: sandbox.clientId,
+      APP_URL: 'https://app.example',
       TOKEN_ENCRYPTION_KEY: TEST_KEY.toString('hex'),
       WEBHOOK_TOPIC: TOPIC,
     };

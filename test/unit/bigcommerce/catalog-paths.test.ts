@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../../src/errors.ts';
+import { isAppError, type ErrorCode } from '../../../src/errors.ts';
 import {
   bcDate,
   keysetProductsPath,
@@ -17,15 +17,21 @@ describe('catalog paths (literal `:` and `,`, like BigCommerce docs)', () => {
     {
       name: 'ids with include_fields and include',
       path: () => productsByIdsPath([10, 7], { includeFields: ['id', 'price', 'sale_price'], include: ['custom_fields', 'variants'] }),
-      expected: '/v3/catalog/products?id:in=10,7&limit=2&include_fields=id,price,sale_price&include=custom_fields,variants',
+      expected: '/v3/catalog/products?id:in=10,7&limit=2&include_fields=price,sale_price&include=custom_fields,variants',
     },
+    {
+      name: 'id and sub-resources are not in the published include_fields enum: dropped (include carries sub-resources)',
+      path: () => productsByIdsPath([5], { includeFields: ['id', 'custom_fields', 'categories', 'variants'], include: ['custom_fields'] }),
+      expected: '/v3/catalog/products?id:in=5&limit=1&include_fields=categories&include=custom_fields',
+    },
+    { name: 'only id asked for: no include_fields at all', path: () => productsByIdsPath([5], { includeFields: ['id'] }), expected: '/v3/catalog/products?id:in=5&limit=1' },
     { name: 'empty include lists are left out', path: () => productsByIdsPath([5], { includeFields: [], include: [] }), expected: '/v3/catalog/products?id:in=5&limit=1' },
     { name: 'odd field names are encoded item by item, commas stay', path: () => productsByIdsPath([5], { includeFields: ['a b', 'c&d'] }), expected: '/v3/catalog/products?id:in=5&limit=1&include_fields=a%20b,c%26d' },
     { name: 'list defaults to 250 per page', path: () => listProductsPath({ page: 2 }), expected: '/v3/catalog/products?page=2&limit=250' },
     {
       name: 'list with every option; the ISO date + is encoded',
       path: () => listProductsPath({ page: 1, limit: 50, includeFields: ['id', 'categories'], dateModifiedMin: '2024-01-02T03:04:05+00:00', sort: 'id', direction: 'asc' }),
-      expected: '/v3/catalog/products?page=1&limit=50&include_fields=id,categories&date_modified:min=2024-01-02T03%3A04%3A05%2B00%3A00&sort=id&direction=asc',
+      expected: '/v3/catalog/products?page=1&limit=50&include_fields=categories&date_modified:min=2024-01-02T03%3A04%3A05%2B00%3A00&sort=id&direction=asc',
     },
     { name: 'unassign', path: () => unassignCategoriesPath(7, [1, 22, 333]), expected: '/v3/catalog/products/category-assignments?category_id:in=7&product_id:in=1,22,333' },
   ];
@@ -42,7 +48,7 @@ describe('catalog paths (literal `:` and `,`, like BigCommerce docs)', () => {
     expect(unassignCategoriesPrefix(7) + '1,2').toBe(unassignCategoriesPath(7, [1, 2]));
   });
 
-  const bad: { name: string; call: () => unknown; code: string }[] = [
+  const bad: { name: string; call: () => unknown; code: ErrorCode }[] = [
     { name: 'no ids', call: () => productsByIdsPath([]), code: 'BC_INVALID_ID' },
     { name: '251 ids', call: () => productsByIdsPath(Array.from({ length: 251 }, (_, i) => i + 1)), code: 'BC_INVALID_ID' },
     { name: 'zero id', call: () => productsByIdsPath([0]), code: 'BC_INVALID_ID' },
@@ -75,10 +81,10 @@ describe('keyset listing path (backfill, streamed full sync)', () => {
   });
   it('pages by id with the literal filter names, ids only by default', () => {
     expect(keysetProductsPath(250, { modifiedSinceMs: Date.UTC(2025, 0, 2, 3, 4, 5) })).toBe(
-      '/v3/catalog/products?date_modified:min=2025-01-02T03%3A04%3A05%2B00%3A00&id:greater=250&sort=id&direction=asc&limit=250&include_fields=id',
+      '/v3/catalog/products?date_modified:min=2025-01-02T03%3A04%3A05%2B00%3A00&id:greater=250&sort=id&direction=asc&limit=250&include_fields=date_modified',
     );
     expect(keysetProductsPath(0, { limit: 10, includeFields: ['id', 'categories'], include: ['custom_fields'] })).toBe(
-      '/v3/catalog/products?id:greater=0&sort=id&direction=asc&limit=10&include_fields=id,categories&include=custom_fields',
+      '/v3/catalog/products?id:greater=0&sort=id&direction=asc&limit=10&include_fields=categories&include=custom_fields',
     );
   });
   it.each([{ afterId: -1 }, { afterId: 1.5 }, { afterId: 0, limit: 0 }, { afterId: 0, limit: 251 }])('refuses %j', ({ afterId, limit }) => {

@@ -286,4 +286,13 @@ describe('createRateLimiterRegistry', () => {
     expect(reg.forStore('b')).not.toBe(a);
     expect(reg.forStore('b').storeHash).toBe('b');
   });
+
+  it("keeps a store's GraphQL limiter apart from its REST limiter", () => {
+    const reg = createRateLimiterRegistry({ clock: new ManualClock() });
+    const g = reg.forStoreGraphql('a');
+    expect(reg.forStoreGraphql('a')).toBe(g);
+    expect(g).not.toBe(reg.forStore('a'));
+    g.update({ get: (n: string) => ({ 'x-rate-limit-requests-left': '16101494', 'x-rate-limit-time-reset-ms': '29998', 'x-rate-limit-requests-quota': '16101495' })[n] ?? null });
+    expect(reg.forStore('a').snapshot().left).toBeUndefined();
+  });
 });

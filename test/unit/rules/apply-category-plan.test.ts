@@ -3,6 +3,7 @@ import { applyCategoryPlan, type CategoryWriter } from '../../../src/rules/apply
 import { planCategoryChanges, type CategoryPlan, type ProductState } from '../../../src/rules/plan-category-changes.ts';
 import { parseRuleSet } from '../../../src/rules/rule-set-schema.ts';
 import { AppError } from '../../../src/errors.ts';
+import { isBatchTooLarge } from '../../../src/bigcommerce/batch-too-large.ts';
 
 type Call = { kind: 'assign'; pairs: { product_id: number; category_id: number }[] } | { kind: 'unassign'; categoryId: number; productIds: number[] };
 
@@ -45,7 +46,61 @@ const plan = (assign: [number, number][], unassign: [number, number[]][]): Categ
 });
 const range = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
 
+const tooLarge = (status: number, title: string, errors?: Record<string, string>) => new AppError('BC_BAD_REQUEST', 'BigCommerce rejected the request', { details: { status, title, ...(errors ? { errors } : {}) } });
+
+describe('isBatchTooLarge', () => {
+  it.each([
+    [tooLarge(413, 'The request payload is too large. The maximum items allowed in the array is 10.'), true],
+    [tooLarge(413, 'Request Entity Too Large'), true],
+    [tooLarge(422, 'The request payload is too large. The maximum items allowed in the array is 100.'), true],
+    [tooLarge(422, 'JSON data is invalid', { '(body)': 'array exceeds the limit of 100 items' }), true],
+    [tooLarge(422, 'JSON data is invalid', { '0': 'Category with id 77 does not exist' }), false],
+    [tooLarge(400, 'payload too large'), false],
+    [new AppError('BC_SERVER_ERROR', 'boom', { retryable: true, details: { status: 413 } }), false],
+    [new Error('payload too large'), false],
+  ])('%o -> %s', (err, expected) => {
+    expect(isBatchTooLarge(err)).toBe(expected);
+  });
+});
+
 describe('applyCategoryPlan', () => {
+  it.each([
+    ['413', 413],
+    ['a size-related 422', 422],
+  ])('halves a PUT refused for its size (%s) until it fits, and reports the size that worked', async (_l, status) => {
+    const limit = 7;
+    const calls: number[] = [];
+    const writer: CategoryWriter = {
+      assign: (pairs) => {
+        calls.push(pairs.length);
+        return pairs.length > limit ? Promise.reject(tooLarge(status, `The request payload is too large. The maximum items allowed in the array is ${limit}.`)) : Promise.resolve();
+      },
+      unassign: () => Promise.resolve(),
+      unassignBatches: batchesOf(250),
+    };
+    const result = await applyCategoryPlan(plan(range(40).map((id) => [id, 50]), []), writer, { assignBatchSize: 40 });
+    // 40 -> 20 -> 10 -> 5 fits; then 5-pair batches for the rest.
+    expect(calls).toEqual([40, 20, 10, 5, 5, 5, 5, 5, 5, 5, 5]);
+    expect(result).toMatchObject({ assignRequests: 8, assigned: 40, assignBatchesHalved: 3, assignBatchSizeUsed: 5 });
+  });
+
+  it('a single pair refused for size, or a content 422, propagates (no loop)', async () => {
+    const always = (err: Error): CategoryWriter => ({ assign: () => Promise.reject(err), unassign: () => Promise.resolve(), unassignBatches: batchesOf(250) });
+    let n = 0;
+    const counting: CategoryWriter = {
+      assign: () => {
+        n++;
+        return Promise.reject(tooLarge(413, 'too large'));
+      },
+      unassign: () => Promise.resolve(),
+      unassignBatches: batchesOf(250),
+    };
+    await expect(applyCategoryPlan(plan(range(8).map((id) => [id, 50]), []), counting, { assignBatchSize: 8 })).rejects.toMatchObject({ code: 'BC_BAD_REQUEST' });
+    expect(n).toBe(4); // 8, 4, 2, 1
+    const content = tooLarge(422, 'JSON data is invalid', { '0': 'Category with id 77 does not exist' });
+    await expect(applyCategoryPlan(plan([[1, 77], [2, 77]], []), always(content), {})).rejects.toBe(content);
+  });
+
   it('does nothing for an empty plan', async () => {
     const { writer, calls } = recordingWriter();
     await expect(applyCategoryPlan(plan([], []), writer)).resolves.toEqual({ assignRequests: 0, unassignRequests: 0, assigned: 0, unassigned: 0 });
@@ -54,8 +109,8 @@ describe('applyCategoryPlan', () => {
 
   it.each([
     { pairs: 1, batch: undefined, sizes: [1] },
-    { pairs: 500, batch: undefined, sizes: [500] },
-    { pairs: 501, batch: undefined, sizes: [500, 1] },
+    { pairs: 50, batch: undefined, sizes: [50] },
+    { pairs: 101, batch: undefined, sizes: [50, 50, 1] },
     { pairs: 1201, batch: 500, sizes: [500, 500, 201] },
     { pairs: 10, batch: 3, sizes: [3, 3, 3, 1] },
     { pairs: 10, batch: 1, sizes: Array<number>(10).fill(1) },

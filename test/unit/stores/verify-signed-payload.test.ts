@@ -32,7 +32,7 @@ async function reason(jwt: Promise<string> | string | undefined): Promise<string
 describe('verifySignedPayload', () => {
   it('accepts what BigCommerce (the sandbox) signs: store hash, iat, user', async () => {
     const jwt = await signedPayload('abc123', { clientId: CLIENT_ID, secret: SECRET, nowMs: NOW });
-    await expect(verifySignedPayload(jwt, opts)).resolves.toEqual({ storeHash: 'abc123', issuedAtMs: Math.floor(NOW / 1000) * 1000, userId: 100 });
+    await expect(verifySignedPayload(jwt, opts)).resolves.toEqual({ storeHash: 'abc123', issuedAtMs: Math.floor(NOW / 1000) * 1000, userId: 100, userEmail: 'owner@sandbox.example' });
   });
 
   it.each([
