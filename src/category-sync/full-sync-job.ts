@@ -94,7 +94,10 @@ async function loadJob(deps: FullSyncJobDeps, storeHash: string, log: Logger): P
   const job = await deps.jobs.get(storeHash);
   if (!job || job.state !== 'running') return { end: { outcome: 'not-due', dueAtMs: undefined }, finished: true };
   const store = await deps.directory.get(storeHash);
-  if (!store) return { end: { outcome: 'unknown-store' }, finished: false };
+  if (!store) {
+    await deps.jobs.advance(storeHash, { ...progressOf(job), finished: true }, deps.clock.now());
+    return { end: { outcome: 'unknown-store' }, finished: true };
+  }
   if (store.status !== 'uninstalled' && !store.accessToken) return { end: { outcome: 'no-credentials' }, finished: false };
   if (store.status === 'uninstalled' || !store.ruleSet || !store.accessToken) {
     // Nothing will ever sync this catalog (gone, or no rules decide anything): the job ends here.
