@@ -17,7 +17,7 @@ import { FULL_SYNC_PAGE_SIZE } from './plan-fetch.ts';
 import { jobProgress, type FullSyncJob, type FullSyncJobStore, type JobProgress } from './full-sync-job-store.ts';
 import { isStaleRead } from './stale-read.ts';
 import type { Lease, LeaseManager } from './sync-lease.ts';
-import type { RunContext } from './sync-scheduler.ts';
+import type { RunContext } from './run-context.ts';
 import type { SyncResult } from './sync-store.ts';
 import type { PendingProduct } from './readiness.ts';
 

@@ -1,5 +1,6 @@
 import type { FullSyncJobs } from './full-sync-job.ts';
-import type { RunContext, StoreSyncRunner } from './sync-scheduler.ts';
+import type { RunContext } from './run-context.ts';
+import type { StoreSyncRunner } from './sync-scheduler.ts';
 import type { SyncMode, SyncResult } from './sync-store.ts';
 
 const earliest = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));

@@ -2,6 +2,9 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { PendingStore } from '../events/pending-store.ts';
 import { FairQueue } from './fair-queue.ts';
+import type { RunContext } from './run-context.ts';
+
+export type { RunContext };
 import type { SyncMode, SyncResult } from './sync-store.ts';
 
 export interface SchedulerSettings {
@@ -27,18 +30,6 @@ export interface SweepReport {
   other: number;
 }
 
-/**
- * What the scheduler hands a run. A long run (a big store's chunks, a full-sync page loop) calls
- * `yieldSlot()` between chunks: when other stores are waiting and this run has held its slot for
- * `sliceMs`, the slot goes to the longest-waiting store and the promise resolves once this store's
- * turn comes round again (its lease and in-memory cursor stay with it meanwhile). Otherwise it
- * resolves at once. It never rejects. `signal` aborts when the scheduler stops: the run should end
- * at its next chunk boundary (durable progress makes that safe).
- */
-export interface RunContext {
-  yieldSlot(): Promise<void>;
-  signal: AbortSignal;
-}
 
 /** The store sync as the scheduler sees it (sync-store.ts); the context is optional for callers outside the scheduler. */
 export interface StoreSyncRunner {

@@ -17,7 +17,7 @@ import { dueAtMsOf, EMPTY_READINESS, foldReadiness, isReadyNow, type DebounceSet
 import { planSyncOutcome, type SyncOutcomeSettings } from './plan-sync-outcome.ts';
 import { applyCategoryPlanIsolated } from './apply-isolated.ts';
 import { isItemRejection, rejectionReason, sendIsolating } from './isolate-rejections.ts';
-import type { RunContext } from './sync-scheduler.ts';
+import type { RunContext } from './run-context.ts';
 
 export interface CategorySyncSettings extends DebounceSettings, SyncOutcomeSettings {
   fetchConcurrency: number;
