@@ -99,13 +99,22 @@ const EnvSchema = z
     // Flush
     DEBOUNCE_WINDOW_SECONDS: seconds(10),
     DEBOUNCE_MAX_WAIT_SECONDS: seconds(60),
-    FLUSH_LEASE_SECONDS: seconds(120),
+    /** A crashed syncer's store is free again after this; the holder renews every third of it (heartbeat). */
+    FLUSH_LEASE_SECONDS: seconds(30),
+    /** Store syncs running at once in one instance (the fair scheduler's slots). */
+    FLUSH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     MISSING_PRODUCT_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(6),
     MISSING_PRODUCT_RETRY_SECONDS: seconds(5),
     /** A read older than the product's newest event by more than this is stale (BigCommerce stamps
      * follow-up events of one change up to a few seconds later than the change itself). */
     STALE_READ_TOLERANCE_SECONDS: z.coerce.number().int().min(0).default(10),
+    /** The one re-read of a product whose read looked stale happens this much later (eventual consistency lag). */
+    STALE_READ_RETRY_SECONDS: seconds(25),
     FLUSH_TIMERS: bool(true),
+    /** Longest one run of a store works (a pending sync's chunks, a full-sync job's pages) before handing the store back; the rest is due at once. */
+    SYNC_SLICE_SECONDS: seconds(120),
+    /** Longest POST /tasks/full-sync drives jobs before answering (well inside Cloud Run's request timeout). */
+    FULL_SYNC_REQUEST_BUDGET_SECONDS: seconds(300),
     CATEGORY_RULES_FILE: optionalString,
 
     // Webhooks lifecycle
@@ -228,11 +237,15 @@ export interface Config {
     windowMs: number;
     maxWaitMs: number;
     leaseMs: number;
+    concurrency: number;
     missingMaxAttempts: number;
     missingRetryMs: number;
     staleToleranceMs: number;
+    staleRetryMs: number;
     timers: boolean;
     rulesFile: string | undefined;
+    sliceMs: number;
+    fullSyncRequestBudgetMs: number;
   };
   webhooks: {
     topic: string | undefined;
@@ -312,10 +325,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       windowMs: e.DEBOUNCE_WINDOW_SECONDS * 1000,
       maxWaitMs: e.DEBOUNCE_MAX_WAIT_SECONDS * 1000,
       leaseMs: e.FLUSH_LEASE_SECONDS * 1000,
+      concurrency: e.FLUSH_CONCURRENCY,
       missingMaxAttempts: e.MISSING_PRODUCT_MAX_ATTEMPTS,
       missingRetryMs: e.MISSING_PRODUCT_RETRY_SECONDS * 1000,
       staleToleranceMs: e.STALE_READ_TOLERANCE_SECONDS * 1000,
+      staleRetryMs: e.STALE_READ_RETRY_SECONDS * 1000,
       timers: e.FLUSH_TIMERS,
+      sliceMs: e.SYNC_SLICE_SECONDS * 1000,
+      fullSyncRequestBudgetMs: e.FULL_SYNC_REQUEST_BUDGET_SECONDS * 1000,
       rulesFile: e.CATEGORY_RULES_FILE,
     },
     webhooks: {

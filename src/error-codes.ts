@@ -19,6 +19,8 @@ export const ErrorCode = {
   BC_INVALID_ID: 'BC_INVALID_ID',
   /** A page or limit outside what the listing endpoints accept. */
   BC_INVALID_PAGE: 'BC_INVALID_PAGE',
+  /** The caller cancelled the call (a sync whose other read failed cancels the rest of its chunk); retryable. */
+  BC_ABORTED: 'BC_ABORTED',
   /** BigCommerce answered with a body that is not JSON or not of the expected shape. */
   BC_INVALID_RESPONSE: 'BC_INVALID_RESPONSE',
   /** BigCommerce stayed unreachable (connection or timeout failures) for the whole budget (retryable). */

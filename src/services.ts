@@ -21,6 +21,9 @@ import { createFirestoreLeases, type LeaseManager } from './category-sync/sync-l
 import { createCategorySync, type CategorySyncSettings } from './category-sync/sync-store.ts';
 import { createSyncScheduler, type SyncScheduler, type SchedulerSettings } from './category-sync/sync-scheduler.ts';
 import { taskRoutes } from './category-sync/task-routes.ts';
+import { createFullSyncJobs, type FullSyncJobs, type FullSyncJobSettings } from './category-sync/full-sync-job.ts';
+import { createFirestoreFullSyncJobs, type JobProgress } from './category-sync/full-sync-job-store.ts';
+import { createStoreRunner } from './category-sync/store-runner.ts';
 import { loadRuleSetFile, type RuleSet } from './rules/rule-set-schema.ts';
 import { createStoreDirectory, type StoreContext, type StoreDirectory } from './stores/store-directory.ts';
 import { createStoreRegistry, type StoreRegistry } from './stores/store-registry.ts';
@@ -55,6 +58,7 @@ export interface ServiceOverrides {
   settings?: {
     categorySync?: Partial<CategorySyncSettings>;
     scheduler?: Partial<SchedulerSettings>;
+    fullSync?: Partial<FullSyncJobSettings>;
     reconcile?: Partial<Omit<ReconcileSettings, 'desired'>>;
   };
 }
@@ -110,6 +114,8 @@ export function categorySyncSettings(config: Config, override: Partial<CategoryS
     missingMaxAttempts: f.missingMaxAttempts,
     missingRetryMs: f.missingRetryMs,
     staleToleranceMs: f.staleToleranceMs,
+    staleRetryMs: f.staleRetryMs,
+    sliceMs: f.sliceMs,
     fetchConcurrency: config.bigcommerce.fetchConcurrency,
     // Strictly under BigCommerce's 2,048-character URL limit.
     maxUrlLength: 2047,
@@ -127,6 +133,7 @@ interface Core {
   registry: StoreRegistry;
   pending: PendingStore;
   scheduler: SyncScheduler;
+  fullSync: FullSyncJobs;
   reconciler: WebhookReconciler | undefined;
   clientFor: (store: StoreCredentials) => BigCommerceClient;
   rateLimiters: RateLimiterRegistry;
@@ -139,7 +146,7 @@ interface Core {
  * `openApp` is what /load renders. Off without a client secret (it keys the sessions).
  */
 function merchantApp(core: Core): { plugin: RoutePlugin | undefined; openApp: ((p: SignedPayload) => string) | undefined } {
-  const { config, clock, logger, db, scheduler, registry, directory, pending, clientFor, rateLimiters, storeRules, syncLog } = core;
+  const { config, clock, logger, db, registry, directory, pending, clientFor, rateLimiters, storeRules, syncLog } = core;
   const { clientSecret } = config.bigcommerce;
   if (!clientSecret) return { plugin: undefined, openApp: undefined };
   const sessions = createSessionTokens({ clientSecret, nowMs: () => clock.now() });
@@ -150,7 +157,7 @@ function merchantApp(core: Core): { plugin: RoutePlugin | undefined; openApp: ((
     directory,
     storeRules,
     // Saving or rolling back rules re-syncs the whole catalog: one function, one place.
-    rules: createRulesService({ storeRules, startFullSync: (storeHash) => scheduler.run(storeHash, 'full'), logger }),
+    rules: createRulesService({ storeRules, startFullSync: (storeHash) => startFullSync(core, storeHash), logger }),
     clientFor,
     activity: createActivitySource({ db, registry, pending, rateLimiters, syncLog, clock }),
     clock,
@@ -161,9 +168,19 @@ function merchantApp(core: Core): { plugin: RoutePlugin | undefined; openApp: ((
   return { plugin, openApp };
 }
 
+/**
+ * Starts a store's durable full-sync job (unless one runs) and kicks it off without waiting: timers
+ * and sweeps carry it on from its cursor. The one entry point for install, preview/explain and CLI.
+ */
+export async function startFullSync(core: Pick<Core, 'fullSync' | 'scheduler' | 'logger'>, storeHash: string): Promise<{ started: boolean; progress: JobProgress }> {
+  const r = await core.fullSync.start(storeHash);
+  core.scheduler.run(storeHash, 'full').catch((err: unknown) => core.logger.error({ storeHash, err }, 'full sync run failed'));
+  return r;
+}
+
 /** The HTTP edge's pieces: ingest, push auth, the after-store hook and the route groups. */
 function httpServices(core: Core) {
-  const { config, clock, logger, db, scheduler, registry, reconciler, directory } = core;
+  const { config, clock, logger, db, scheduler, registry, reconciler, directory, fullSync } = core;
   const eventStore = createFirestoreEventStore(db);
   const ingest = createIngest({ store: eventStore, clock, dedupeTtlMs: config.push.dedupeTtlHours * 3_600_000, storeBudgetMs: config.push.storeBudgetMs });
   const authenticator = createPushAuthenticator({ mode: config.push.auth, audience: config.push.audience, certsUrl: config.push.certsUrl });
@@ -178,13 +195,13 @@ function httpServices(core: Core) {
   const operatorAccounts = config.push.schedulerServiceAccount ? [config.push.schedulerServiceAccount] : [];
   const merchant = merchantApp(core);
   const routes: RoutePlugin[] = [
-    taskRoutes({ scheduler, directory, allowedEmails: operatorAccounts }),
+    taskRoutes({ scheduler, directory, fullSync, allowedEmails: operatorAccounts, requestBudgetMs: config.flush.fullSyncRequestBudgetMs, now: () => clock.now(), logger }),
     appRoutes({
       oauth: oauthSettings(config),
       registry,
       directory,
       registerWebhooks: (storeHash) => (reconciler ? reconciler.reconcileStore(storeHash) : Promise.resolve({ outcome: 'off', errors: [{ code: 'WEBHOOK_CONFIG_INVALID', message: 'WEBHOOK_TOPIC is not set' }] })),
-      firstSync: (storeHash) => scheduler.run(storeHash, 'full'),
+      firstSync: (storeHash) => startFullSync(core, storeHash),
       rateLimit: { max: config.bigcommerce.callbackRateLimitPerMinute, windowMs: 60_000 },
       frameAncestors: config.bigcommerce.frameAncestors,
       openApp: merchant.openApp,
@@ -206,7 +223,7 @@ function httpServices(core: Core) {
     operatorServiceAccounts: operatorAccounts,
     maxBodyBytes: config.push.maxBodyBytes,
     onStored,
-    statusExtras: () => Promise.resolve({ flush: scheduler.stats() }),
+    statusExtras: async () => ({ flush: scheduler.stats(), fullSync: await fullSync.status() }),
     plugins: routes,
     now: () => clock.now(),
   };
@@ -243,21 +260,34 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const baseSync = createCategorySync({ pending, leases, directory, clientFor, clock, logger, settings: categorySyncSettings(config, settings.categorySync) });
   // Every sync's outcome lands in the store's sync log (the app's activity screen).
   const categorySync = { ...baseSync, syncStore: withSyncLog(baseSync.syncStore, syncLog, clock, (err) => logger.warn({ err }, 'sync log write failed')) };
+  const fullSync: FullSyncJobs = createFullSyncJobs({
+    jobs: createFirestoreFullSyncJobs(db),
+    pending,
+    leases,
+    directory,
+    clientFor,
+    clock,
+    logger,
+    settings: { sliceMs: config.flush.sliceMs, staleToleranceMs: config.flush.staleToleranceMs, maxUrlLength: 2047, ...settings.fullSync },
+  });
   const scheduler: SyncScheduler = createSyncScheduler({
-    categorySync,
+    categorySync: createStoreRunner({ pendingSync: categorySync, jobs: fullSync }),
+    jobs: fullSync,
     pending,
     clock,
     logger,
-    settings: { windowMs: config.flush.windowMs, maxWaitMs: config.flush.maxWaitMs, timers: config.flush.timers, ...settings.scheduler },
+    settings: { windowMs: config.flush.windowMs, maxWaitMs: config.flush.maxWaitMs, timers: config.flush.timers, concurrency: config.flush.concurrency, ...settings.scheduler },
   });
   const reconcileSettings = desired && { desired, ownClientId: config.bigcommerce.clientId, backfillSilenceMs: config.webhooks.backfillSilenceMs, ...settings.reconcile };
   const reconciler: WebhookReconciler | undefined =
     reconcileSettings && createWebhookReconciler({ directory, registry, pending, clientFor, clock, logger, settings: reconcileSettings, onEnqueued: (storeHash) => scheduler.notify(storeHash) });
 
-  const core: Core = { config, clock, logger, db, directory, registry, pending, scheduler, reconciler, clientFor, rateLimiters, storeRules, syncLog };
+  const core: Core = { config, clock, logger, db, directory, registry, pending, scheduler, fullSync, reconciler, clientFor, rateLimiters, storeRules, syncLog };
   return {
     ...core,
     categorySync,
+    /** `startFullSync(storeHash)`: start (or join) the store's durable full-sync job and kick it off. */
+    startFullSync: (storeHash: string) => startFullSync(core, storeHash),
     desired,
     ...httpServices(core),
     close: async (): Promise<void> => {

@@ -45,6 +45,24 @@ resource "google_firestore_field" "expire_at" {
   }
 }
 
+# pendingProducts: the category sync pages through one store's pending records by product id
+# (where storeHash == X and productId > last order by productId: keyset pagination, bounded memory).
+resource "google_firestore_index" "pending_by_store_product" {
+  database    = google_firestore_database.main.name
+  collection  = "pendingProducts"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "storeHash"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "productId"
+    order      = "ASCENDING"
+  }
+}
+
 # pendingProducts: the flush reads one store's pending records oldest first
 # (where storeHash == X order by lastSeenAt).
 resource "google_firestore_index" "pending_by_store" {

@@ -118,16 +118,17 @@ export function syncLogEntry(atMs: number, result: SyncResultLike): SyncLogEntry
  * log. The log write never fails the sync (it is only for people looking at the activity screen).
  * Composition: `{ ...sync, syncStore: withSyncLog(sync.syncStore, log, clock, onLogError) }`.
  */
-export function withSyncLog<M extends string, R extends SyncResultLike>(
-  run: (storeHash: string, mode?: M) => Promise<R>,
+export function withSyncLog<M extends string, R extends SyncResultLike, C = never>(
+  run: (storeHash: string, mode?: M, ctx?: C) => Promise<R>,
   log: SyncLog,
   clock: Clock,
   onLogError: (err: unknown) => void,
-): (storeHash: string, mode?: M) => Promise<R> {
-  return async (storeHash, mode) => {
+): (storeHash: string, mode?: M, ctx?: C) => Promise<R> {
+  return async (storeHash, mode, ctx) => {
     const atMs = clock.now();
     try {
-      const r = await run(storeHash, mode);
+      // The scheduler's run context (yield between chunks, stop) passes through untouched.
+      const r = await run(storeHash, mode, ctx);
       const entry = syncLogEntry(atMs, r);
       if (entry) await log.record(storeHash, entry).catch(onLogError);
       return r;

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import type { BigCommerceClient } from './client.ts';
+import type { BigCommerceClient, RequestOptions } from './client.ts';
 import { keysetProductsPath, listProductsPath, MAX_PAGE_SIZE, PRODUCTS_BY_IDS_PREFIX, productsByIdsPath, productsByIdsSuffix, type IncludeOptions, type KeysetOptions, type ListProductsOptions } from './catalog-paths.ts';
 import { chunkIds, DEFAULT_MAX_URL_LENGTH } from './chunk-ids.ts';
 import { ProductListResponseSchema, type Pagination, type Product } from './product.ts';
@@ -12,7 +12,7 @@ export interface Catalog {
    */
   chunkProductIds(ids: readonly number[], fetch: IncludeOptions): number[][];
   /** ONE request for 1..250 ids that fit one URL (see chunkProductIds). Unknown ids are simply absent; [] and no request for no ids. */
-  productsByIds(ids: readonly number[], fetch?: IncludeOptions): Promise<Product[]>;
+  productsByIds(ids: readonly number[], fetch?: IncludeOptions, opts?: RequestOptions): Promise<Product[]>;
   /** Every product of `ids`: chunked, `concurrency` requests at a time. Returns the products and the request count. */
   readProductsByIds(ids: readonly number[], fetch: IncludeOptions, concurrency: number): Promise<{ products: Product[]; requests: number }>;
   /** One page of the listing (`page=N`), with `meta.pagination`. */
@@ -20,9 +20,11 @@ export interface Catalog {
   /**
    * One keyset page: products with an id above `afterId`, ascending by id (`id:greater` + `sort=id`).
    * Unlike `page=N`, products deleted meanwhile cannot shift later pages and make the listing skip
-   * some. `lastId` is where the next page starts; undefined when this page was the last.
+   * some. `lastId` is where the next page starts; undefined when this page was the last, told by
+   * `remaining` (`meta.pagination.total`: the products from this page's start on), so a catalog
+   * of N products costs exactly ceil(N / limit) pages, with no empty page to prove the end.
    */
-  productsAfter(afterId: number, opts?: KeysetOptions): Promise<{ products: Product[]; lastId: number | undefined }>;
+  productsAfter(afterId: number, opts?: KeysetOptions): Promise<{ products: Product[]; lastId: number | undefined; remaining: number }>;
 }
 
 /** Catalog reads (reference §4.2) over one store's transport. */
@@ -35,9 +37,9 @@ export function createCatalog(client: BigCommerceClient, opts: { maxUrlLength?: 
       return chunkIds(ids, { urlPrefix: client.requestUrl(PRODUCTS_BY_IDS_PREFIX), urlSuffix: productsByIdsSuffix(MAX_PAGE_SIZE, fetch), maxUrlLength });
     },
 
-    async productsByIds(ids, fetch = {}) {
+    async productsByIds(ids, fetch = {}, reqOpts = {}) {
       if (ids.length === 0) return [];
-      return (await client.requestParsed('GET', productsByIdsPath(ids, fetch), ProductListResponseSchema)).data;
+      return (await client.requestParsed('GET', productsByIdsPath(ids, fetch), ProductListResponseSchema, undefined, reqOpts)).data;
     },
 
     async readProductsByIds(ids, fetch, concurrency) {
@@ -57,8 +59,10 @@ export function createCatalog(client: BigCommerceClient, opts: { maxUrlLength?: 
       const body = await client.requestParsed('GET', keysetProductsPath(afterId, { ...o, limit }), ProductListResponseSchema);
       // Only ids above afterId count: a server that ignored the filter must not make the caller loop.
       const products = body.data.filter((p) => p.id > afterId);
-      const lastId = products.length > 0 && body.data.length >= limit ? Math.max(...products.map((p) => p.id)) : undefined;
-      return { products, lastId };
+      const remaining = body.meta.pagination.total;
+      const more = products.length > 0 && body.data.length >= limit && remaining > body.data.length;
+      const lastId = more ? products.reduce((m, p) => (p.id > m ? p.id : m), afterId) : undefined;
+      return { products, lastId, remaining };
     },
   };
   return catalog;

@@ -79,12 +79,20 @@ export interface GraphqlResponse<T> {
   errors?: GraphqlError[];
 }
 
+export interface RequestOptions {
+  /**
+   * Cancels the call: an attempt in flight is aborted, no retry or wait follows, and the call
+   * rejects with AppError BC_ABORTED (retryable). A sync whose chunk failed cancels its other reads.
+   */
+  signal?: AbortSignal | undefined;
+}
+
 export interface BigCommerceClient {
   readonly storeHash: string;
   /** `pathAndQuery` follows `/stores/{hash}`, e.g. '/v3/catalog/products?id:in=1,2'. Throws AppError BC_* (see above). */
-  request<T>(method: HttpMethod, pathAndQuery: string, body?: unknown): Promise<BigCommerceResponse<T>>;
+  request<T>(method: HttpMethod, pathAndQuery: string, body?: unknown, opts?: RequestOptions): Promise<BigCommerceResponse<T>>;
   /** `request` plus a schema check of the success body (AppError BC_INVALID_RESPONSE, retryable, when it does not fit). */
-  requestParsed<S extends z.ZodType>(method: HttpMethod, pathAndQuery: string, schema: S, body?: unknown): Promise<z.infer<S>>;
+  requestParsed<S extends z.ZodType>(method: HttpMethod, pathAndQuery: string, schema: S, body?: unknown, opts?: RequestOptions): Promise<z.infer<S>>;
   /** POST /stores/{hash}/graphql (not under /v3). GraphQL-level errors are returned, HTTP-level ones thrown. */
   graphql<T>(query: string, variables?: Record<string, unknown>): Promise<GraphqlResponse<T>>;
   /** The exact URL a request for `pathAndQuery` is sent to (the chunkers measure its length). */
@@ -165,7 +173,8 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
   const requestUrl = (pathAndQuery: string): string => `${base}${pathAndQuery}`;
 
   /** One logical call paced by `limiter` (REST or GraphQL: see graphqlRateLimiter). */
-  async function send<T>(limiter: RateLimiter, method: HttpMethod, pathAndQuery: string, body?: unknown): Promise<BigCommerceResponse<T>> {
+  async function send<T>(limiter: RateLimiter, method: HttpMethod, pathAndQuery: string, body?: unknown, reqOpts: RequestOptions = {}): Promise<BigCommerceResponse<T>> {
+    const signal = reqOpts.signal;
     const url = requestUrl(pathAndQuery);
     const path = pathAndQuery.split('?')[0];
     const headers: Record<string, string> = { 'X-Auth-Token': accessToken, Accept: 'application/json', 'User-Agent': userAgent };
@@ -180,6 +189,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
     let backoffs = 0;
     let last: Failure | undefined;
     const ctx = () => ({ method, path, attempts, elapsedMs: clock.now() - startMs });
+    const aborted = () => new AppError(ErrorCode.BC_ABORTED, 'BigCommerce request cancelled', { retryable: true, details: { storeHash, ...ctx() } });
 
     /** Sleeps before the next attempt, or throws when that sleep would end past the budget. */
     const backOff = async (failure: Failure, cause?: unknown) => {
@@ -188,10 +198,15 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
       const delayMs = Math.floor(random() * Math.min(retryMaxMs, retryBaseMs * 2 ** (backoffs - 1)));
       if (clock.now() + delayMs > lastStartMs) throw exhausted(storeHash, failure, ctx(), cause);
       log.warn({ storeHash, method, path, attempt: attempts, delayMs, ...failure }, 'bigcommerce request retry');
-      await clock.sleep(delayMs);
+      try {
+        await clock.sleep(delayMs, signal);
+      } catch {
+        throw aborted();
+      }
     };
 
     for (;;) {
+      if (signal?.aborted) throw aborted();
       try {
         await limiter.acquire({ deadlineMs: lastStartMs });
       } catch (e) {
@@ -203,10 +218,12 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
       let text: string;
       try {
         const remainingMs = deadlineMs - clock.now();
-        res = await fetchFn(url, { method, headers, body: payload, signal: AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, remainingMs))) });
+        const timeout = AbortSignal.timeout(Math.max(1, Math.min(timeoutMs, remainingMs)));
+        res = await fetchFn(url, { method, headers, body: payload, signal: signal ? AbortSignal.any([timeout, signal]) : timeout });
         text = await res.text();
       } catch (e) {
         limiter.release();
+        if (signal?.aborted) throw aborted();
         await backOff({ kind: 'network', reason: networkReason(e) }, e);
         continue;
       }
@@ -242,7 +259,7 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
     }
   }
 
-  const request = <T>(method: HttpMethod, pathAndQuery: string, body?: unknown) => send<T>(restLimiter, method, pathAndQuery, body);
+  const request = <T>(method: HttpMethod, pathAndQuery: string, body?: unknown, reqOpts?: RequestOptions) => send<T>(restLimiter, method, pathAndQuery, body, reqOpts);
 
   /** Parses a success body, or AppError BC_INVALID_RESPONSE (retryable: a proxy page, a partial deploy). */
   function parseBody<S extends z.ZodType>(schema: S, value: unknown, path: string): z.infer<S> {
@@ -259,8 +276,8 @@ export function createBigCommerceClient(opts: BigCommerceClientOptions): BigComm
     request,
     requestUrl,
 
-    async requestParsed(method, pathAndQuery, schema, body) {
-      const res = await request<unknown>(method, pathAndQuery, body);
+    async requestParsed(method, pathAndQuery, schema, body, reqOpts) {
+      const res = await request<unknown>(method, pathAndQuery, body, reqOpts);
       return parseBody(schema, res.body, pathAndQuery.split('?')[0] ?? pathAndQuery);
     },
 

@@ -25,22 +25,59 @@ export interface Readiness {
   dueAtMs: number | undefined;
 }
 
-const isRetry = (p: PendingProduct) => p.notBeforeMs !== undefined;
+const isRetry = (p: Pick<PendingProduct, 'notBeforeMs'>) => p.notBeforeMs !== undefined;
+
+/**
+ * What readiness needs to know about a whole pending set, folded one record at a time so a store of
+ * any size is summarised in constant memory (page through it, fold each page, decide once).
+ */
+export interface ReadinessSummary {
+  /** Newest `lastSeenAtMs` of the fresh (never deferred) records. */
+  freshNewestSeenMs: number | undefined;
+  /** Oldest `waitingSinceMs` of the fresh records. */
+  freshOldestWaitingMs: number | undefined;
+  /** Earliest `notBeforeMs` of the deferred records. */
+  retryEarliestMs: number | undefined;
+  records: number;
+}
+
+export const EMPTY_READINESS: ReadinessSummary = { freshNewestSeenMs: undefined, freshOldestWaitingMs: undefined, retryEarliestMs: undefined, records: 0 };
+
+const maxOf = (a: number | undefined, b: number) => (a === undefined || b > a ? b : a);
+const minOf = (a: number | undefined, b: number) => (a === undefined || b < a ? b : a);
+
+export function foldReadiness(acc: ReadinessSummary, p: Pick<PendingProduct, 'lastSeenAtMs' | 'waitingSinceMs' | 'notBeforeMs'>): ReadinessSummary {
+  if (p.notBeforeMs !== undefined) return { ...acc, retryEarliestMs: minOf(acc.retryEarliestMs, p.notBeforeMs), records: acc.records + 1 };
+  return { ...acc, freshNewestSeenMs: maxOf(acc.freshNewestSeenMs, p.lastSeenAtMs), freshOldestWaitingMs: minOf(acc.freshOldestWaitingMs, p.waitingSinceMs), records: acc.records + 1 };
+}
+
+/** When the fresh records are due as a group (trailing window with a cap); undefined when there are none. */
+export function freshDueAtMs(r: ReadinessSummary, s: DebounceSettings): number | undefined {
+  if (r.freshNewestSeenMs === undefined || r.freshOldestWaitingMs === undefined) return undefined;
+  return Math.min(r.freshNewestSeenMs + s.windowMs, r.freshOldestWaitingMs + s.maxWaitMs);
+}
+
+/** Earliest time something becomes ready; undefined when nothing is pending. */
+export function dueAtMsOf(r: ReadinessSummary, s: DebounceSettings): number | undefined {
+  const fresh = freshDueAtMs(r, s);
+  if (fresh === undefined) return r.retryEarliestMs;
+  return r.retryEarliestMs === undefined ? fresh : Math.min(fresh, r.retryEarliestMs);
+}
+
+/** Whether one record is ready now, given the summary of its whole store. */
+export function isReadyNow(p: Pick<PendingProduct, 'notBeforeMs'>, r: ReadinessSummary, nowMs: number, s: DebounceSettings): boolean {
+  if (isRetry(p)) return p.notBeforeMs! <= nowMs;
+  const due = freshDueAtMs(r, s);
+  return due !== undefined && due <= nowMs;
+}
 
 export function syncReadiness(pending: readonly PendingProduct[], nowMs: number, s: DebounceSettings): Readiness {
+  const summary = pending.reduce(foldReadiness, EMPTY_READINESS);
   const fresh = pending.filter((p) => !isRetry(p));
   const retries = pending.filter(isRetry);
-  let freshDue: number | undefined;
-  if (fresh.length > 0) {
-    const newest = Math.max(...fresh.map((p) => p.lastSeenAtMs));
-    const oldest = Math.min(...fresh.map((p) => p.waitingSinceMs));
-    freshDue = Math.min(newest + s.windowMs, oldest + s.maxWaitMs);
-  }
-  const retryDue = retries.length > 0 ? Math.min(...retries.map((p) => p.notBeforeMs!)) : undefined;
-  const candidates = [freshDue, retryDue].filter((t): t is number => t !== undefined);
-  const dueAtMs = candidates.length > 0 ? Math.min(...candidates) : undefined;
+  const freshDue = freshDueAtMs(summary, s);
   const ready = [...(freshDue !== undefined && freshDue <= nowMs ? fresh : []), ...retries.filter((p) => p.notBeforeMs! <= nowMs)];
-  return { ready, dueAtMs };
+  return { ready, dueAtMs: dueAtMsOf(summary, s) };
 }
 
 /** Delay before re-reading a product that was not found yet: base · 2^(attempt-1), so 5 s, 10 s, 20 s … */

@@ -6,11 +6,19 @@ import type { Clock } from '../clock.ts';
 /**
  * One category sync per store across instances: a lease document `flushLeases/{storeHash}` with an owner
  * and an expiry. Taking it is a `create()` (or, when it expired, an update guarded by the version we
- * read), so two instances can never both hold it; a crashed holder's lease simply expires.
+ * read), so two instances can never both hold it.
+ *
+ * Short lease, heartbeat: the lease lasts `leaseMs` (FLUSH_LEASE_SECONDS, 30 s) and its holder
+ * renews it every `renewEveryMs` (a third of it, 10 s) for as long as the sync runs, however long
+ * that is. A holder that dies (SIGKILL, instance gone, Firestore unreachable) stops renewing, so its
+ * store is free again at most `leaseMs` after the last renewal. A renewal that finds the lease
+ * changed (taken over) marks it lost at once; one that fails for another reason (unavailable) is
+ * retried at the next beat, and the lease counts as lost once its own expiry has passed without a
+ * successful renewal, because another instance may then take it.
  */
 export interface Lease {
   storeHash: string;
-  /** True once a renewal found the lease taken over (the sync must not write after that). */
+  /** True once the lease may be held by someone else: the sync must not write after that. */
   readonly lost: boolean;
   release(): Promise<void>;
 }
@@ -19,13 +27,26 @@ export interface LeaseManager {
   tryAcquire(storeHash: string): Promise<Lease | undefined>;
 }
 
-export function createFirestoreLeases(db: Firestore, opts: { owner: string; leaseMs: number; clock: Clock }): LeaseManager {
+export interface LeaseOptions {
+  owner: string;
+  leaseMs: number;
+  /** Heartbeat period; default leaseMs / 3. */
+  renewEveryMs?: number;
+  clock: Clock;
+}
+
+export function createFirestoreLeases(db: Firestore, opts: LeaseOptions): LeaseManager {
   const leases = db.collection(COLLECTIONS.leases);
+  const renewEveryMs = Math.max(1, opts.renewEveryMs ?? Math.floor(opts.leaseMs / 3));
 
   return {
     async tryAcquire(storeHash) {
       const ref = leases.doc(storeHash);
-      const fields = () => ({ owner: opts.owner, expiresAt: Timestamp.fromMillis(opts.clock.now() + opts.leaseMs) });
+      let expiresAtMs = 0;
+      const fields = () => {
+        expiresAtMs = opts.clock.now() + opts.leaseMs;
+        return { owner: opts.owner, expiresAt: Timestamp.fromMillis(expiresAtMs) };
+      };
       let writeTime: Timestamp;
       try {
         writeTime = (await ref.create(fields())).writeTime;
@@ -47,26 +68,41 @@ export function createFirestoreLeases(db: Firestore, opts: { owner: string; leas
 
       let version = writeTime;
       let lost = false;
-      let renewing: Promise<void> = Promise.resolve();
+      let released = false;
+      const stop = new AbortController();
       const renew = async () => {
+        const candidateExpiry = expiresAtMs;
         try {
           version = (await ref.update(fields(), { lastUpdateTime: version })).writeTime;
-        } catch {
-          lost = true;
+        } catch (e) {
+          expiresAtMs = candidateExpiry;
+          const code = grpcCode(e);
+          if (code === GrpcStatus.FAILED_PRECONDITION || code === GrpcStatus.NOT_FOUND || opts.clock.now() >= expiresAtMs) lost = true;
         }
       };
-      const timer = setInterval(() => {
-        renewing = renew();
-      }, Math.max(1_000, Math.floor(opts.leaseMs / 3)));
-      timer.unref();
+      let renewing: Promise<void> = Promise.resolve();
+      void (async () => {
+        while (!released && !lost) {
+          try {
+            await opts.clock.sleep(renewEveryMs, stop.signal);
+          } catch {
+            return; // released
+          }
+          if (released) return;
+          renewing = renew();
+          await renewing;
+        }
+      })();
 
       return {
         storeHash,
         get lost() {
-          return lost;
+          return lost || opts.clock.now() >= expiresAtMs;
         },
         async release() {
-          clearInterval(timer);
+          released = true;
+          stop.abort();
+          // Only an in-flight renewal is awaited (a test clock's sleep may never wake).
           await renewing;
           if (lost) return;
           try {

@@ -1,16 +1,23 @@
-import pLimit from 'p-limit';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { PendingStore } from '../events/pending-store.ts';
-import type { SyncMode, SyncResult, CategorySync } from './sync-store.ts';
+import { FairQueue } from './fair-queue.ts';
+import type { RunContext } from './run-context.ts';
+
+export type { RunContext };
+import type { SyncMode, SyncResult } from './sync-store.ts';
 
 export interface SchedulerSettings {
   windowMs: number;
   maxWaitMs: number;
   /** In-process timers (the fast path). The Scheduler sweep works without them. */
   timers: boolean;
-  /** Wait before trying a store again after a failed sync. */
+  /** Wait before trying a store again after a failed flush. */
   retryAfterFailureMs?: number;
+  /** Runs at once in this instance (FLUSH_CONCURRENCY). Default 4. */
+  concurrency?: number;
+  /** How long a run may hold its slot while others wait before it yields at its next chunk boundary. Default 2,000. */
+  sliceMs?: number;
 }
 
 export interface SweepReport {
@@ -23,23 +30,57 @@ export interface SweepReport {
   other: number;
 }
 
+
+/** The store sync as the scheduler sees it (sync-store.ts); the context is optional for callers outside the scheduler. */
+export interface StoreSyncRunner {
+  syncStore(storeHash: string, mode: SyncMode, ctx?: RunContext): Promise<SyncResult>;
+}
+
+type Waiter =
+  | { kind: 'start'; mode: SyncMode; promise: Promise<SyncResult>; resolve: (r: SyncResult) => void; reject: (e: unknown) => void }
+  | { kind: 'resume'; resume: () => void };
+
+const BUSY: SyncResult = { outcome: 'busy' };
+
 /**
- * Decides when category syncs run. Two paths reach the same durable decision (readiness.ts):
- *  - fast: after an event is stored, an in-process timer fires when the store should be due;
- *  - durable: `sweep()` (POST /tasks/flush from Cloud Scheduler, every minute) looks at every store
- *    with pending work, so nothing waits on a timer that Cloud Run throttled or an instance that died.
- * Within one instance a store is synced by one run at a time; across instances the lease decides.
+ * One fair scheduler per instance for every store sync, whoever asks for it (timers, the Scheduler
+ * sweep, /tasks/full-sync, install). Policy:
+ *  - at most `concurrency` runs at once;
+ *  - the longest-waiting store goes first (a timer's store waits since it became due, a sweep's
+ *    since the sweep asked);
+ *  - a store that is already running is skipped, never awaited: the caller gets `busy` at once and
+ *    the running sync picks the new work up (its result says when the store is next due);
+ *  - a big store yields between chunks (RunContext.yieldSlot), so small stores never queue behind it.
+ * Two paths reach the same durable decision (readiness.ts): in-process timers (fast) and `sweep()`
+ * (POST /tasks/flush, durable: nothing waits on a timer that Cloud Run throttled or an instance that
+ * died). Across instances the lease decides who runs a store.
  */
-// eslint-disable-next-line max-lines-per-function -- one closure owns the per-instance timers and in-flight map that every method shares; each method is short
-export function createSyncScheduler(deps: { categorySync: CategorySync; pending: PendingStore; clock: Clock; logger: Logger; settings: SchedulerSettings }) {
+// eslint-disable-next-line max-lines-per-function -- one closure owns the per-instance timers, queue and slots that every method shares; each method is short
+export function createSyncScheduler(deps: {
+  categorySync: StoreSyncRunner;
+  pending: Pick<PendingStore, 'stores'>;
+  /** Stores with a running full-sync job: the sweep drives them too (full-sync-job.ts). */
+  jobs?: { runningStores(): Promise<string[]> };
+  clock: Clock;
+  logger: Logger;
+  settings: SchedulerSettings;
+}) {
   const { settings: s, clock, logger } = deps;
   const retryMs = s.retryAfterFailureMs ?? s.windowMs;
+  const concurrency = Math.max(1, s.concurrency ?? 4);
+  const sliceMs = s.sliceMs ?? 2_000;
   const timers = new Map<string, { timer: NodeJS.Timeout; atMs: number }>();
   const recent = new Map<string, { firstMs: number; lastMs: number }>();
+  const queue = new FairQueue<Waiter>();
+  /** Stores with a run in progress (holding a slot, or yielded and waiting for one). */
   const running = new Map<string, Promise<SyncResult>>();
+  /** A timer fired while its store was running: look again when the run ends. */
+  const recheck = new Set<string>();
+  const stopping = new AbortController();
+  let slotsInUse = 0;
   let stopped = false;
   // Shown under `flush` in /status (operator contract; the benchmarks read `flushes`).
-  const counters = { flushes: 0, failures: 0, busy: 0, sweeps: 0 };
+  const counters = { flushes: 0, failures: 0, busy: 0, skipped: 0, yields: 0, sweeps: 0 };
 
   function arm(storeHash: string, atMs: number): void {
     if (!s.timers || stopped) return;
@@ -47,7 +88,12 @@ export function createSyncScheduler(deps: { categorySync: CategorySync; pending:
     if (existing) clearTimeout(existing.timer);
     const timer = setTimeout(() => {
       timers.delete(storeHash);
-      void run(storeHash).catch(() => undefined);
+      if (running.has(storeHash)) {
+        counters.skipped++;
+        recheck.add(storeHash);
+        return;
+      }
+      run(storeHash, 'auto', atMs).catch(() => undefined);
     }, Math.max(0, atMs - clock.now()));
     timers.set(storeHash, { timer, atMs });
   }
@@ -55,10 +101,12 @@ export function createSyncScheduler(deps: { categorySync: CategorySync; pending:
   function after(storeHash: string, startedAtMs: number, r: SyncResult): void {
     const mem = recent.get(storeHash);
     if (mem && mem.lastMs < startedAtMs) recent.delete(storeHash);
+    const again = recheck.delete(storeHash);
     switch (r.outcome) {
       case 'flushed':
       case 'not-due':
         if (r.dueAtMs !== undefined) arm(storeHash, r.dueAtMs);
+        else if (again) arm(storeHash, clock.now());
         return;
       case 'busy':
       case 'lease-lost':
@@ -72,30 +120,81 @@ export function createSyncScheduler(deps: { categorySync: CategorySync; pending:
     }
   }
 
-  /** Runs a sync of one store now, unless one is already running in this instance. */
-  function run(storeHash: string, mode: SyncMode = 'auto'): Promise<SyncResult> {
-    if (stopped) return Promise.resolve({ outcome: 'busy' });
-    const inFlight = running.get(storeHash);
-    if (inFlight) return inFlight.then(() => ({ outcome: 'busy' }) as const);
+  /** Hands free slots to the longest-waiting stores. */
+  function dispatch(): void {
+    while (slotsInUse < concurrency) {
+      const next = queue.take();
+      if (!next) return;
+      slotsInUse++;
+      const w = next.value;
+      if (w.kind === 'resume') w.resume();
+      else start(next.storeHash, w);
+    }
+  }
+
+  function start(storeHash: string, w: Extract<Waiter, { kind: 'start' }>): void {
     const startedAt = clock.now();
-    const p = deps.categorySync
-      .syncStore(storeHash, mode)
+    let sliceStartMs = startedAt;
+    const ctx: RunContext = {
+      signal: stopping.signal,
+      async yieldSlot() {
+        if (stopped || queue.size === 0 || clock.now() - sliceStartMs < sliceMs) return;
+        counters.yields++;
+        await new Promise<void>((resume) => {
+          queue.enqueue(storeHash, clock.now(), { kind: 'resume', resume });
+          slotsInUse--;
+          dispatch();
+        });
+        sliceStartMs = clock.now();
+      },
+    };
+    running.set(storeHash, w.promise);
+    deps.categorySync
+      .syncStore(storeHash, w.mode, ctx)
       .then(
         (r) => {
           if (r.outcome === 'flushed') counters.flushes++;
           if (r.outcome === 'busy') counters.busy++;
           after(storeHash, startedAt, r);
-          return r;
+          w.resolve(r);
         },
         (err: unknown) => {
           counters.failures++;
+          recheck.delete(storeHash);
           arm(storeHash, clock.now() + retryMs);
-          throw err;
+          w.reject(err);
         },
       )
-      .finally(() => running.delete(storeHash));
-    running.set(storeHash, p);
-    return p;
+      .finally(() => {
+        running.delete(storeHash);
+        slotsInUse--;
+        dispatch();
+      });
+  }
+
+  /**
+   * Asks for a sync of one store. Resolves with its result once it ran; `busy` at once when the
+   * store is already running here (or the scheduler is stopping). Asking again while the store
+   * waits for a slot joins that wait (a `full` request upgrades a waiting `auto` one).
+   */
+  function run(storeHash: string, mode: SyncMode = 'auto', waitingSinceMs: number = clock.now()): Promise<SyncResult> {
+    if (stopped) return Promise.resolve(BUSY);
+    if (running.has(storeHash)) {
+      counters.skipped++;
+      return Promise.resolve(BUSY);
+    }
+    let resolve!: (r: SyncResult) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<SyncResult>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const entry = queue.enqueue(storeHash, waitingSinceMs, { kind: 'start', mode, promise, resolve, reject });
+    const w = entry.value;
+    if (w.kind !== 'start') return Promise.resolve(BUSY); // unreachable: a resuming store is running
+    if (mode === 'full') w.mode = 'full';
+    dispatch();
+    return w.promise;
   }
 
   return {
@@ -109,42 +208,49 @@ export function createSyncScheduler(deps: { categorySync: CategorySync; pending:
       arm(storeHash, Math.min(mem.lastMs + s.windowMs, mem.firstMs + s.maxWaitMs));
     },
 
-    run,
+    run: (storeHash: string, mode: SyncMode = 'auto') => run(storeHash, mode),
 
+    /** Every store with pending work, through the same slots and order as the timers; running stores count as busy. */
     async sweep(): Promise<SweepReport> {
       counters.sweeps++;
-      const stores = await deps.pending.stores();
+      const [withPending, withJobs] = await Promise.all([deps.pending.stores(), deps.jobs ? deps.jobs.runningStores() : Promise.resolve([])]);
+      const stores = [...new Set([...withPending, ...withJobs])];
       const report: SweepReport = { stores: stores.length, flushed: 0, notDue: 0, busy: 0, failed: 0, other: 0 };
-      const limit = pLimit(2);
       await Promise.all(
-        stores.map((h) =>
-          limit(async () => {
-            try {
-              const r = await run(h);
-              if (r.outcome === 'flushed') report.flushed++;
-              else if (r.outcome === 'not-due') report.notDue++;
-              else if (r.outcome === 'busy' || r.outcome === 'lease-lost') report.busy++;
-              else report.other++;
-            } catch {
-              report.failed++;
-            }
-          }),
-        ),
+        stores.map(async (h) => {
+          try {
+            const r = await run(h);
+            if (r.outcome === 'flushed') report.flushed++;
+            else if (r.outcome === 'not-due') report.notDue++;
+            else if (r.outcome === 'busy' || r.outcome === 'lease-lost') report.busy++;
+            else report.other++;
+          } catch {
+            report.failed++;
+          }
+        }),
       );
       logger.info(report, 'flush sweep done');
       return report;
     },
 
-    /** Stop taking work: cancel timers and let running syncs finish (they release their leases). */
+    /** Stop taking work: cancel timers and queued starts, tell running syncs to stop at their next chunk, let them finish (they release their leases). */
     async stop(): Promise<void> {
       stopped = true;
+      stopping.abort();
       for (const { timer } of timers.values()) clearTimeout(timer);
       timers.clear();
+      for (const e of queue.drain()) {
+        if (e.value.kind === 'start') e.value.resolve(BUSY);
+        else {
+          slotsInUse++;
+          e.value.resume();
+        }
+      }
       await Promise.allSettled([...running.values()]);
     },
 
     stats() {
-      return { ...counters, timers: timers.size, running: running.size };
+      return { ...counters, timers: timers.size, running: running.size, queued: queue.size, concurrency };
     },
   };
 }

@@ -2,23 +2,40 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { BigCommerceClient } from '../bigcommerce/client.ts';
+import pLimit from 'p-limit';
 import { createCatalog, type Catalog } from '../bigcommerce/catalog.ts';
-import { createCategoryAssignments } from '../bigcommerce/category-assignments.ts';
+import type { IncludeOptions } from '../bigcommerce/catalog-paths.ts';
+import type { Product } from '../bigcommerce/product.ts';
 import { productFetchOptions } from '../rules/required-fields.ts';
 import { planCategoryChanges, type ProductState } from '../rules/plan-category-changes.ts';
-import { applyCategoryPlan, type ApplyCategoryPlanResult } from '../rules/apply-category-plan.ts';
+import type { ApplyCategoryPlanResult } from '../rules/apply-category-plan.ts';
 import type { RuleSet } from '../rules/rule-set-schema.ts';
 import type { StoreContext, StoreDirectory } from '../stores/store-directory.ts';
 import type { PendingStore } from '../events/pending-store.ts';
 import type { Lease, LeaseManager } from './sync-lease.ts';
-import { syncReadiness, type DebounceSettings, type PendingProduct } from './readiness.ts';
-import { planSyncOutcome, type SyncOutcome, type SyncOutcomeSettings } from './plan-sync-outcome.ts';
-import { readProducts, type ProductRead } from './read-products.ts';
+import { dueAtMsOf, EMPTY_READINESS, foldReadiness, isReadyNow, type DebounceSettings, type PendingProduct, type ReadinessSummary } from './readiness.ts';
+import { planSyncOutcome, type SyncOutcomeSettings } from './plan-sync-outcome.ts';
+import { applyCategoryPlanIsolated } from './apply-isolated.ts';
+import { isItemRejection, rejectionReason, sendIsolating } from './isolate-rejections.ts';
+import type { RunContext } from './run-context.ts';
 
 export interface CategorySyncSettings extends DebounceSettings, SyncOutcomeSettings {
   fetchConcurrency: number;
   /** Strictly under 2,048 characters by default (the seed's limit). */
   maxUrlLength: number;
+  /**
+   * Pending records per Firestore page (default 5,000, ~10 MB of snapshots): with the chunk, what
+   * bounds a sync's memory. Larger pages mean fewer queries (each costs O(store) on the emulator).
+   */
+  pageSize?: number;
+  /** id:in requests per chunk (default 4): a chunk is this many times the ids one request holds, so GETs stay at ceil(N / ids-per-request). */
+  requestsPerChunk?: number;
+  /**
+   * Longest one run works through chunks before handing the store back (SYNC_SLICE_SECONDS): what is
+   * left is due at once, so a timer or the next sweep carries on (completed records are gone, so
+   * nothing is read twice). Keeps a sweep request well inside Cloud Run's timeout. Default: no limit.
+   */
+  sliceMs?: number;
   /** Pairs per category-assignment PUT (BC_CATEGORY_ASSIGN_BATCH_SIZE); applyCategoryPlan's default when unset. */
   assignBatchSize?: number;
 }
@@ -62,23 +79,57 @@ export interface SyncStats {
   keptForNextFlush: number;
   writes: ApplyCategoryPlanResult;
   changedProducts: number;
+  /** Chunks processed (each read, evaluated, written and committed before the next is read). */
+  chunks: number;
+  /** Pending documents read and written (the benchmark's Firestore operations per product). */
+  firestoreReads: number;
+  firestoreWrites: number;
 }
 
 type ActiveStore = StoreContext & { accessToken: string };
 
-/** What a sync works on, once the store is known, active and something is due. */
-interface Work {
-  store: ActiveStore;
-  ready: PendingProduct[];
-  nowMs: number;
-  /** Newest event of the records read, recorded on the store for gap backfill. */
-  lastEventAtMs: number | undefined;
+const NO_WRITES: ApplyCategoryPlanResult = { assignRequests: 0, unassignRequests: 0, assigned: 0, unassigned: 0 };
+const INVALID_ID_REASON = 'invalid product id (not a positive safe integer)';
+
+const emptyStats = (mode: SyncStats['mode']): SyncStats => ({
+  mode,
+  pendingRead: 0,
+  fetchRequests: 0,
+  productsFetched: 0,
+  missing: 0,
+  deferred: 0,
+  givenUp: 0,
+  completed: 0,
+  keptForNextFlush: 0,
+  writes: NO_WRITES,
+  changedProducts: 0,
+  chunks: 0,
+  firestoreReads: 0,
+  firestoreWrites: 0,
+});
+
+function addStats(a: SyncStats, b: Partial<SyncStats>): SyncStats {
+  const w = b.writes ?? NO_WRITES;
+  return {
+    ...a,
+    pendingRead: a.pendingRead + (b.pendingRead ?? 0),
+    fetchRequests: a.fetchRequests + (b.fetchRequests ?? 0),
+    productsFetched: a.productsFetched + (b.productsFetched ?? 0),
+    missing: a.missing + (b.missing ?? 0),
+    deferred: a.deferred + (b.deferred ?? 0),
+    givenUp: a.givenUp + (b.givenUp ?? 0),
+    completed: a.completed + (b.completed ?? 0),
+    keptForNextFlush: a.keptForNextFlush + (b.keptForNextFlush ?? 0),
+    writes: { assignRequests: a.writes.assignRequests + w.assignRequests, unassignRequests: a.writes.unassignRequests + w.unassignRequests, assigned: a.writes.assigned + w.assigned, unassigned: a.writes.unassigned + w.unassigned },
+    changedProducts: a.changedProducts + (b.changedProducts ?? 0),
+    chunks: a.chunks + (b.chunks ?? 0),
+    firestoreReads: a.firestoreReads + (b.firestoreReads ?? 0),
+    firestoreWrites: a.firestoreWrites + (b.firestoreWrites ?? 0),
+  };
 }
 
-const NO_WRITES: ApplyCategoryPlanResult = { assignRequests: 0, unassignRequests: 0, assigned: 0, unassigned: 0 };
-
-/** The store and its due records, or the result that ends the sync before any BigCommerce call. */
-async function loadWork(deps: CategorySyncDeps, storeHash: string, mode: SyncMode, log: Logger): Promise<Work | SyncResult> {
+/** The store, or the result that ends the sync before any pending record is read. */
+async function activeStore(deps: CategorySyncDeps, storeHash: string, log: Logger): Promise<ActiveStore | SyncResult> {
   const store = await deps.directory.get(storeHash);
   if (!store) {
     // Not a store of ours (never installed, or forgotten): its events would pile up forever.
@@ -92,84 +143,222 @@ async function loadWork(deps: CategorySyncDeps, storeHash: string, mode: SyncMod
     return { outcome: 'uninstalled', dropped };
   }
   if (!store.accessToken) return { outcome: 'no-credentials' };
-  const nowMs = deps.clock.now();
-  const pending = await deps.pending.load(storeHash);
-  const readiness = syncReadiness(pending, nowMs, deps.settings);
-  const ready = mode === 'full' ? pending : readiness.ready;
-  if (ready.length === 0 && mode !== 'full') return { outcome: 'not-due', dueAtMs: readiness.dueAtMs };
-  const lastEventAtMs = ready.length > 0 ? Math.max(...ready.map((p) => p.lastSeenAtMs)) : undefined;
-  return { store: { ...store, accessToken: store.accessToken }, ready, nowMs, lastEventAtMs };
+  return { ...store, accessToken: store.accessToken };
 }
 
-/** A store without rules: nothing decides membership, so reading products would spend quota for nothing. */
-async function completeWithoutRules(deps: CategorySyncDeps, work: Work, log: Logger): Promise<SyncResult> {
-  const { store, ready } = work;
-  const done = await deps.pending.complete(store.storeHash, ready);
-  log.warn({ products: ready.length }, 'no category rules for store');
-  await deps.directory.recordSync(store.storeHash, { syncedAtMs: work.nowMs, lastEventAtMs: work.lastEventAtMs });
-  const stats: SyncStats = { mode: 'no-rules', pendingRead: ready.length, fetchRequests: 0, productsFetched: 0, missing: 0, deferred: 0, givenUp: 0, completed: done.removed, keptForNextFlush: done.kept, writes: NO_WRITES, changedProducts: 0 };
-  return { outcome: 'flushed', dueAtMs: undefined, ...stats };
-}
-
-/** The products the rules need (their fields plus date_modified), in as few calls as possible. */
-async function readForRules(deps: CategorySyncDeps, catalog: Catalog, work: Work, ruleSet: RuleSet, mode: SyncMode, log: Logger): Promise<ProductRead> {
-  const ruleFields = productFetchOptions(ruleSet);
-  // date_modified tells a stale read (eventual consistency) from a current one.
-  const fetch = { ...ruleFields, includeFields: [...new Set([...ruleFields.includeFields, 'date_modified'])] };
-  const ids = work.ready.map((p) => p.productId);
-  const r = await readProducts(catalog, { ids, mode, catalogTotal: work.store.catalogTotal, fetch, concurrency: deps.settings.fetchConcurrency });
-  if (r.mode === 'full') log.info({ pending: ids.length, requests: r.requests, catalogTotal: r.catalogTotal }, 'full catalog sync');
-  return r;
-}
-
-/** Removes what is done, defers what is retried, gives up what is exhausted: each guarded by the record's version. */
-async function commitOutcome(deps: CategorySyncDeps, storeHash: string, outcome: SyncOutcome, log: Logger) {
-  const completed = await deps.pending.complete(storeHash, outcome.done);
-  const deferred = await deps.pending.defer(storeHash, outcome.retry);
-  let givenUp = 0;
-  if (outcome.exhausted.length > 0) {
-    givenUp = await deps.pending.giveUp(storeHash, outcome.exhausted, 'not found after repeated reads');
-    log.warn({ productIds: outcome.exhausted.map((p) => p.productId), attempts: deps.settings.missingMaxAttempts }, 'product given up');
+/** Every pending record of the store, one keyset page at a time (memory: one page). */
+async function* pendingPages(deps: CategorySyncDeps, storeHash: string): AsyncGenerator<PendingProduct[]> {
+  const limit = deps.settings.pageSize ?? 5_000;
+  let after = 0;
+  for (;;) {
+    const page = await deps.pending.page(storeHash, { afterProductId: after, limit });
+    if (page.length === 0) return;
+    yield page;
+    if (page.length < limit) return;
+    after = page[page.length - 1]!.productId;
   }
-  return { completed: completed.removed, deferred: deferred.deferred, givenUp, kept: completed.kept + deferred.kept };
 }
 
-/** load -> read -> apply -> commit, under a lease already held. */
-async function syncLeased(deps: CategorySyncDeps, storeHash: string, mode: SyncMode, lease: Lease, log: Logger): Promise<SyncResult> {
-  const { settings: s, clock } = deps;
-  const work = await loadWork(deps, storeHash, mode, log);
-  if (!('store' in work)) return work;
-  const { store, ready } = work;
-  if (!store.ruleSet) return completeWithoutRules(deps, work, log);
+/** Readiness of the whole pending set, folded page by page: one pass, constant memory. */
+async function scanReadiness(deps: CategorySyncDeps, storeHash: string): Promise<{ summary: ReadinessSummary; reads: number }> {
+  let summary = EMPTY_READINESS;
+  for await (const page of pendingPages(deps, storeHash)) for (const p of page) summary = foldReadiness(summary, p);
+  return { summary, reads: summary.records };
+}
 
-  const client = deps.clientFor(store);
-  const fetched = await readForRules(deps, createCatalog(client, { maxUrlLength: s.maxUrlLength }), work, store.ruleSet, mode, log);
-  if (lease.lost) return { outcome: 'lease-lost' };
-  const outcome = planSyncOutcome({ ready, products: fetched.products, nowMs: work.nowMs, settings: s });
+const isValidId = (id: unknown): id is number => Number.isSafeInteger(id) && (id as number) > 0;
+
+/**
+ * The ready records in chunks of `requestsPerChunk` × the ids one id:in request holds for this
+ * store's URLs, so every chunk but the last fills its requests: GETs stay at ceil(N / ids-per-request).
+ * Records with an invalid id come out alone (`invalid`), never mixed into a read.
+ */
+async function* readyChunks(deps: CategorySyncDeps, storeHash: string, ready: (p: PendingProduct) => boolean, catalog: Catalog | undefined, fetch: IncludeOptions): AsyncGenerator<{ chunk: PendingProduct[]; invalid: PendingProduct[]; reads: number }> {
+  const perChunk = deps.settings.requestsPerChunk ?? 4;
+  let buffer: PendingProduct[] = [];
+  let invalid: PendingProduct[] = [];
+  let reads = 0;
+  let chunkSize: number | undefined;
+  for await (const page of pendingPages(deps, storeHash)) {
+    reads += page.length;
+    for (const p of page) {
+      if (!ready(p)) continue;
+      if (isValidId(p.productId)) buffer.push(p);
+      else invalid.push(p);
+    }
+    // Ids grow along the keyset scan: measure the request capacity on the newest ids.
+    if (chunkSize === undefined && buffer.length >= 250) chunkSize = perChunk * (catalog ? catalog.chunkProductIds(buffer.slice(-250).map((p) => p.productId), fetch)[0]!.length : 250);
+    while (chunkSize !== undefined && buffer.length >= chunkSize) {
+      yield { chunk: buffer.slice(0, chunkSize), invalid, reads };
+      buffer = buffer.slice(chunkSize);
+      invalid = [];
+      reads = 0;
+    }
+    // Invalid records are bounded too, even in a store that holds nothing else.
+    if (invalid.length >= 1_000) {
+      yield { chunk: [], invalid, reads };
+      invalid = [];
+      reads = 0;
+    }
+  }
+  if (buffer.length > 0 || invalid.length > 0) yield { chunk: buffer, invalid, reads };
+}
+
+/**
+ * Reads a chunk's products, `fetchConcurrency` requests at a time. The first request that fails for
+ * a reason that is not one product's fault cancels the chunk's other requests (queued ones never
+ * start, running ones are aborted) and fails the sync; a request BigCommerce rejects for good
+ * (4xx) is bisected down to the products that cause it, which come back as `rejected`.
+ */
+async function readChunk(deps: CategorySyncDeps, catalog: Catalog, ids: number[], fetch: IncludeOptions): Promise<{ products: Product[]; requests: number; rejected: Map<number, string> }> {
+  const cancel = new AbortController();
+  const limit = pLimit(deps.settings.fetchConcurrency);
+  let requests = 0;
+  const rejected = new Map<number, string>();
+  const send = (batch: number[]) => {
+    requests++;
+    return catalog.productsByIds(batch, fetch, { signal: cancel.signal });
+  };
+  try {
+    const pages = await Promise.all(
+      catalog.chunkProductIds(ids, fetch).map((chunk) =>
+        limit(async () => {
+          const r = await sendIsolating(chunk, send, isItemRejection);
+          for (const x of r.rejected) rejected.set(x.item, rejectionReason('read', x.error));
+          return r.results;
+        }),
+      ),
+    );
+    const wanted = new Set(ids);
+    const products: Product[] = [];
+    for (const page of pages) for (const p of page) if (wanted.has(p.id)) products.push(p);
+    return { products, requests, rejected };
+  } catch (err) {
+    limit.clearQueue();
+    cancel.abort();
+    throw err;
+  }
+}
+
+/** Gives up records with their reason (each reason its own trace), guarded by the version read. */
+async function giveUpWithReasons(deps: CategorySyncDeps, storeHash: string, records: readonly PendingProduct[], reasonOf: (p: PendingProduct) => string, log: Logger): Promise<number> {
+  if (records.length === 0) return 0;
+  const byReason = new Map<string, PendingProduct[]>();
+  for (const p of records) {
+    const reason = reasonOf(p);
+    const group = byReason.get(reason);
+    if (group) group.push(p);
+    else byReason.set(reason, [p]);
+  }
+  let n = 0;
+  for (const [reason, items] of byReason) {
+    n += await deps.pending.giveUp(storeHash, items, reason);
+    log.warn({ productIds: items.map((p) => p.productId), reason }, 'product given up');
+  }
+  return n;
+}
+
+/** One chunk: read -> plan -> write -> commit. Everything it holds is released before the next chunk is read. */
+async function syncChunk(deps: CategorySyncDeps, w: { storeHash: string; client: ReturnType<CategorySyncDeps['clientFor']>; catalog: Catalog; ruleSet: RuleSet; fetch: IncludeOptions; nowMs: number; lease: Lease }, chunk: PendingProduct[], log: Logger): Promise<Partial<SyncStats> | 'lease-lost'> {
+  const { settings: s, clock } = deps;
+  const read = await readChunk(deps, w.catalog, chunk.map((p) => p.productId), w.fetch);
+  if (w.lease.lost) return 'lease-lost';
+  const unreadable = chunk.filter((p) => read.rejected.has(p.productId));
+  const readable = unreadable.length > 0 ? chunk.filter((p) => !read.rejected.has(p.productId)) : chunk;
+  const outcome = planSyncOutcome({ ready: readable, products: read.products, nowMs: w.nowMs, settings: s });
   if (outcome.stale.length > 0) log.info({ productIds: outcome.stale }, 'product read stale');
 
-  const changes = planCategoryChanges(outcome.current as ProductState[], store.ruleSet, clock.now());
-  const writes = await applyCategoryPlan(changes, createCategoryAssignments(client, { maxUrlLength: s.maxUrlLength }), s.assignBatchSize ? { assignBatchSize: s.assignBatchSize } : {});
-  const committed = await commitOutcome(deps, storeHash, outcome, log);
-  await deps.directory.recordSync(storeHash, { syncedAtMs: clock.now(), lastEventAtMs: work.lastEventAtMs, catalogTotal: fetched.catalogTotal });
+  const changes = planCategoryChanges(outcome.current as ProductState[], w.ruleSet, clock.now());
+  const { writes, rejected: unwritable } = await applyCategoryPlanIsolated(changes, w.client, { maxUrlLength: s.maxUrlLength, ...(s.assignBatchSize ? { assignBatchSize: s.assignBatchSize } : {}) });
+  if (w.lease.lost) return 'lease-lost';
+  // A product whose write BigCommerce refuses for good is given up, not completed and not retried forever.
+  const done = unwritable.size > 0 ? outcome.done.filter((p) => !unwritable.has(p.productId)) : outcome.done;
+  const refused = outcome.done.filter((p) => unwritable.has(p.productId));
 
-  const stats: SyncStats = {
-    mode: fetched.mode,
-    pendingRead: ready.length,
-    fetchRequests: fetched.requests,
-    productsFetched: fetched.products.length,
+  const completed = await deps.pending.complete(w.storeHash, done);
+  const deferred = await deps.pending.defer(w.storeHash, outcome.retry);
+  let givenUp = 0;
+  if (outcome.exhausted.length > 0) givenUp += await giveUpWithReasons(deps, w.storeHash, outcome.exhausted, () => 'not found after repeated reads', log);
+  givenUp += await giveUpWithReasons(deps, w.storeHash, unreadable, (p) => read.rejected.get(p.productId) ?? 'read rejected', log);
+  givenUp += await giveUpWithReasons(deps, w.storeHash, refused, (p) => unwritable.get(p.productId) ?? 'write rejected', log);
+  return {
+    pendingRead: chunk.length,
+    fetchRequests: read.requests,
+    productsFetched: read.products.length,
     missing: outcome.retry.length + outcome.exhausted.length,
-    deferred: committed.deferred,
-    givenUp: committed.givenUp,
-    completed: committed.completed,
-    keptForNextFlush: committed.kept,
+    deferred: deferred.deferred,
+    givenUp,
+    completed: completed.removed,
+    keptForNextFlush: completed.kept + deferred.kept,
     writes,
     changedProducts: changes.changedProductIds.length,
+    chunks: 1,
+    firestoreWrites: done.length + outcome.retry.length + outcome.exhausted.length + unreadable.length + refused.length,
   };
-  // What is left (deferred retries, records touched meanwhile, events that arrived during the sync).
-  const dueAtMs = syncReadiness(await deps.pending.load(storeHash), clock.now(), s).dueAtMs;
-  log.info({ outcome: 'flushed', dueAtMs, ...stats }, 'flush done');
-  return { outcome: 'flushed', dueAtMs, ...stats };
+}
+
+/**
+ * lease -> readiness scan -> chunks (read -> apply -> commit) -> what is left, under a lease
+ * already held. Memory is one page of pending records plus one chunk of products, whatever the
+ * store's size; the scheduler gets its slot back between chunks (ctx.yieldSlot).
+ */
+async function syncLeased(deps: CategorySyncDeps, storeHash: string, mode: SyncMode, lease: Lease, log: Logger, ctx?: RunContext): Promise<SyncResult> {
+  const { settings: s, clock } = deps;
+  const store = await activeStore(deps, storeHash, log);
+  if (!('storeHash' in store)) return store;
+  const nowMs = clock.now();
+  let sliceEnded = false;
+  const scan = await scanReadiness(deps, storeHash);
+  const readyNow = (p: PendingProduct) => mode === 'full' || isReadyNow(p, scan.summary, nowMs, s);
+  const dueAtMs = dueAtMsOf(scan.summary, s);
+  if (mode !== 'full' && (dueAtMs === undefined || dueAtMs > nowMs)) return { outcome: 'not-due', dueAtMs };
+
+  const ruleSet = store.ruleSet;
+  const client = deps.clientFor(store);
+  const catalog = createCatalog(client, { maxUrlLength: s.maxUrlLength });
+  const ruleFields = ruleSet ? productFetchOptions(ruleSet) : { includeFields: [] };
+  // date_modified tells a stale read (eventual consistency) from a current one.
+  const fetch: IncludeOptions = { ...ruleFields, includeFields: [...new Set([...(ruleFields.includeFields ?? []), 'date_modified'])] };
+  let stats = addStats(emptyStats(ruleSet ? 'batched' : 'no-rules'), { firestoreReads: scan.reads });
+  let lastEventAtMs: number | undefined;
+
+  for await (const { chunk, invalid, reads } of readyChunks(deps, storeHash, readyNow, ruleSet ? catalog : undefined, fetch)) {
+    for (const p of chunk) if (lastEventAtMs === undefined || p.lastSeenAtMs > lastEventAtMs) lastEventAtMs = p.lastSeenAtMs;
+    stats = addStats(stats, { firestoreReads: reads });
+    // A record no request could carry: given up with its reason, never allowed to fail the store.
+    const invalidGivenUp = await giveUpWithReasons(deps, storeHash, invalid, () => INVALID_ID_REASON, log);
+    stats = addStats(stats, { pendingRead: invalid.length, givenUp: invalidGivenUp, firestoreWrites: invalid.length });
+    if (chunk.length === 0) continue;
+    if (!ruleSet) {
+      // Nothing decides membership for this store: reading products would spend quota for nothing.
+      const done = await deps.pending.complete(storeHash, chunk);
+      stats = addStats(stats, { pendingRead: chunk.length, completed: done.removed, keptForNextFlush: done.kept, chunks: 1, firestoreWrites: chunk.length });
+      continue;
+    }
+    const r = await syncChunk(deps, { storeHash, client, catalog, ruleSet, fetch, nowMs, lease }, chunk, log);
+    if (r === 'lease-lost') return { outcome: 'lease-lost' };
+    stats = addStats(stats, r);
+    if (ctx?.signal.aborted) break;
+    if (s.sliceMs !== undefined && clock.now() - nowMs >= s.sliceMs) {
+      sliceEnded = true;
+      break;
+    }
+    await ctx?.yieldSlot();
+    if (lease.lost) return { outcome: 'lease-lost' };
+  }
+  if (!ruleSet) log.warn({ products: stats.completed }, 'no category rules for store');
+  await deps.directory.recordSync(storeHash, { syncedAtMs: clock.now(), lastEventAtMs });
+
+  // What is left (deferred retries, records touched meanwhile, events that arrived during the sync);
+  // after a slice that ended early, the rest is due now.
+  let next: number | undefined = clock.now();
+  if (!sliceEnded) {
+    const left = await scanReadiness(deps, storeHash);
+    stats = addStats(stats, { firestoreReads: left.reads });
+    next = dueAtMsOf(left.summary, s);
+  }
+  log.info({ outcome: 'flushed', dueAtMs: next, sliceEnded, ...stats }, 'flush done');
+  return { outcome: 'flushed', dueAtMs: next, ...stats };
 }
 
 /**
@@ -177,21 +366,23 @@ async function syncLeased(deps: CategorySyncDeps, storeHash: string, mode: SyncM
  * possible, the rules decide category membership from the *current* state (never from event
  * order), only real changes are written, and the pending records are removed only if no event
  * touched them meanwhile. Safe to run twice: a second run finds nothing ready, or re-reads and
- * plans nothing.
+ * plans nothing. Bounded: the pending set is paged by product id and processed in chunks, so a
+ * store of any size costs one chunk of memory; one bad record (invalid id, a product BigCommerce
+ * refuses to read or write) is given up with its reason while the rest proceeds. The catalog-wide
+ * full sync is a durable job of its own (full-sync-job.ts).
  *
- * The sequence is lease -> load -> read -> apply -> commit (the step functions above); every
- * decision in it is a pure function (syncReadiness, planFetch, planSyncOutcome, planCategoryChanges).
+ * Every decision in it is a pure function (readiness folds, planSyncOutcome, planCategoryChanges).
  */
 export function createCategorySync(deps: CategorySyncDeps) {
   /** Syncs one store under its lease; 'busy' when another run (here or on another instance) holds it. */
-  async function syncStore(storeHash: string, mode: SyncMode = 'auto'): Promise<SyncResult> {
+  async function syncStore(storeHash: string, mode: SyncMode = 'auto', ctx?: RunContext): Promise<SyncResult> {
     const lease = await deps.leases.tryAcquire(storeHash);
     if (!lease) return { outcome: 'busy' };
     // `flushId` and the messages 'flush done' / 'flush failed' are what the log-based metrics and the benchmarks key on.
     const log = deps.logger.child({ storeHash, flushId: randomUUID().slice(0, 8) });
     log.debug('category sync lease held');
     try {
-      return await syncLeased(deps, storeHash, mode, lease, log);
+      return await syncLeased(deps, storeHash, mode, lease, log, ctx);
     } catch (err) {
       log.error({ err }, 'flush failed');
       throw err;

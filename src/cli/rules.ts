@@ -32,9 +32,15 @@ async function rulesFromEnv(env: CliIo['env']) {
   let sync: Promise<unknown> = Promise.resolve();
   const rules = createRulesService({
     storeRules: services.storeRules,
-    // In-process, under the store's lease (the sync log records it like the service's own syncs).
+    // In-process: the store's durable full-sync job, driven here slice by slice under the store's lease.
     startFullSync: (h) => {
-      sync = services.categorySync.syncStore(h, 'full');
+      sync = (async () => {
+        await services.fullSync.start(h);
+        for (;;) {
+          const r = await services.fullSync.runSlice(h);
+          if (r.outcome !== 'flushed' || r.dueAtMs === undefined) return r;
+        }
+      })();
       return sync;
     },
     logger,

@@ -5,6 +5,7 @@ import { createStoreIndex } from './store-index.ts';
 import { PENDING_TTL_MS } from './pending-store.ts';
 import type { DroppedStore, EventStore, RecordOptions, Rejection } from './event-store.ts';
 import { chunkMarkerId, layoutWrites, type Chunk, type EventPlan, type Marker, type PendingTouch, type StoreEffect } from './plan-event-writes.ts';
+import { movesDateModified } from '../bigcommerce/date-modified-scopes.ts';
 
 import { pendingDocId } from '../firestore/document-ids.ts';
 
@@ -110,6 +111,8 @@ export function createFirestoreEventStore(db: Firestore, opts: FirestoreEventSto
       // The newest event time (BigCommerce's created_at, seconds), whatever order events arrive
       // in: a read whose date_modified is older than this is stale and read again later.
       ...(touch.eventCreatedAt !== undefined ? { lastEventCreatedAt: touch.eventCreatedAt, newestEventCreatedAt: FieldValue.maximum(touch.eventCreatedAt) } : {}),
+      // Only changes documented to move date_modified make a read stale (bigcommerce/date-modified-scopes.ts).
+      ...(touch.eventCreatedAt !== undefined && movesDateModified(touch.scope) ? { newestChangeEventCreatedAt: FieldValue.maximum(touch.eventCreatedAt) } : {}),
       ...(touch.deleted ? { deleteSeen: true } : {}),
       // Refreshed by every event: only a record nobody processed for PENDING_TTL_MS expires.
       expireAt: Timestamp.fromMillis(touch.seenAtMs + PENDING_TTL_MS),

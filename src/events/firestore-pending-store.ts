@@ -26,7 +26,9 @@ function toPending(doc: DocumentSnapshot): LoadedPending {
     waitingSinceMs: doc.createTime!.toMillis(),
     deleteSeen: doc.get('deleteSeen') === true,
     newestEventAtMs: typeof doc.get('newestEventCreatedAt') === 'number' ? (doc.get('newestEventCreatedAt') as number) * 1000 : undefined,
+    newestChangeEventAtMs: typeof doc.get('newestChangeEventCreatedAt') === 'number' ? (doc.get('newestChangeEventCreatedAt') as number) * 1000 : undefined,
     attempts: (doc.get('attempts') as number | undefined) ?? 0,
+    staleRereads: (doc.get('staleRereads') as number | undefined) ?? 0,
     notBeforeMs: millis(doc.get('notBefore')),
   };
 }
@@ -84,6 +86,13 @@ export function createFirestorePendingStore(db: Firestore, clock: { now(): numbe
       return snap.docs.map(toPending);
     },
 
+    async page(storeHash, opts) {
+      let q = pending.where('storeHash', '==', storeHash).where('productId', '>', opts.afterProductId);
+      if (opts.maxProductId !== undefined) q = q.where('productId', '<=', opts.maxProductId);
+      const snap = await q.orderBy('productId').limit(opts.limit).get();
+      return snap.docs.map(toPending);
+    },
+
     async complete(storeHash, items) {
       const r = await conditionalWrites(
         db,
@@ -96,7 +105,7 @@ export function createFirestorePendingStore(db: Firestore, clock: { now(): numbe
     async defer(storeHash, items) {
       const r = await conditionalWrites(
         db,
-        items.map((i) => (bw) => bw.update(ref(storeHash, i.productId), { attempts: i.attempts, notBefore: Timestamp.fromMillis(i.notBeforeMs) }, pre(i.version))),
+        items.map((i) => (bw) => bw.update(ref(storeHash, i.productId), { attempts: i.attempts, notBefore: Timestamp.fromMillis(i.notBeforeMs), ...(i.staleRereads !== undefined ? { staleRereads: i.staleRereads } : {}) }, pre(i.version))),
       );
       return { deferred: r.ok, kept: r.kept };
     },

@@ -9,6 +9,10 @@ export interface PendingProduct {
   deleteSeen: boolean;
   /** Newest BigCommerce event time of this product (ms), if events carried one. */
   newestEventAtMs: number | undefined;
+  /** Newest time of an event whose scope moves `date_modified` (category-sync/stale-read.ts), if any. */
+  newestChangeEventAtMs: number | undefined;
+  /** Reads deferred because they looked stale (at most one: see category-sync/stale-read.ts). */
+  staleRereads: number;
   /** Reads that did not find the product (or found it older than its newest event). */
   attempts: number;
   notBeforeMs: number | undefined;
@@ -29,6 +33,8 @@ export interface Deferral {
   version: string;
   attempts: number;
   notBeforeMs: number;
+  /** Set when the read looked stale: counts the one stale re-read (stale-read.ts). */
+  staleRereads?: number;
 }
 
 /** A pending record as loaded: also how many events it holds (what it adds to the store index). */
@@ -48,6 +54,13 @@ export interface PendingStore {
    */
   stores(): Promise<string[]>;
   load(storeHash: string): Promise<LoadedPending[]>;
+  /**
+   * One keyset page of a store's pending records in product id order: ids above `afterProductId`
+   * (and at most `maxProductId` when given), at most `limit` of them. Paging with the last id of a
+   * page as the next `afterProductId` visits every record once in memory bounded by `limit`, however
+   * big the store; records whose productId is not a number are not in any page.
+   */
+  page(storeHash: string, opts: { afterProductId: number; limit: number; maxProductId?: number }): Promise<LoadedPending[]>;
   /**
    * Removes handled records; returns how many were removed and how many changed meanwhile (kept).
    * Takes their `events` off the store index (items loaded by `load` carry it) and unlists a drained store.

@@ -26,4 +26,6 @@ export const COLLECTIONS = {
   uninstallRefusals: 'uninstallRefusals',
   /** One category sync per store across instances. */
   leases: 'flushLeases',
+  /** One resumable full catalog sync per store: state, cursor (last product id done), progress. */
+  fullSyncJobs: 'fullSyncJobs',
 } as const;

@@ -29,6 +29,8 @@ export interface ListOptions {
   filter: (p: Product) => boolean;
   /** The `id:in` ids when given: lets the store look up only these instead of scanning the catalog. */
   idIn: number[] | undefined;
+  /** No product below this id can match (from `id:min` / `id:greater`): a scan hint, the filter still applies. */
+  idFloor: number;
   sort: SortField;
   direction: 'asc' | 'desc';
   page: number;
@@ -255,6 +257,7 @@ export function parseListQuery(query: RawQuery, opts: { limitOver250: 'reject' |
     value: {
       filter: (p) => preds.every((t) => t(p)),
       idIn: get('id:in') === undefined ? undefined : parseIntList(get('id:in') ?? ''),
+      idFloor: Math.max(0, ...[get('id:min') === undefined ? 0 : Math.ceil(Number(get('id:min'))), get('id:greater') === undefined ? 0 : Math.floor(Number(get('id:greater'))) + 1].filter((n) => Number.isFinite(n))),
       sort: sort ?? 'id',
       direction: dirRaw === 'desc' ? 'desc' : 'asc',
       page: pl.value.page,
@@ -266,6 +269,23 @@ export function parseListQuery(query: RawQuery, opts: { limitOver250: 'reject' |
 
 function sortValue(p: Product, f: SortField): number | string | boolean {
   return f === 'date_modified' || f === 'date_last_imported' ? Date.parse(p.date_modified) : p[f];
+}
+
+/**
+ * The same page as `listProducts` for `sort=id`, from a visitor that walks the catalog in the
+ * requested id order: counts every match for `total` but keeps only the page (big catalogs).
+ */
+export function listProductsInIdOrder(walk: (visit: (p: Product) => void) => void, o: ListOptions): { data: Product[]; pagination: Pagination } {
+  const from = (o.page - 1) * o.limit;
+  const to = o.page * o.limit;
+  const data: Product[] = [];
+  let total = 0;
+  walk((p) => {
+    if (!o.filter(p)) return;
+    if (total >= from && total < to) data.push(p);
+    total++;
+  });
+  return { data, pagination: pageOf(total, data.length, o.page, o.limit) };
 }
 
 /** Sorts (stable, id as tie-breaker) and pages. */
@@ -282,15 +302,16 @@ export function listProducts(all: Product[], o: ListOptions): { data: Product[];
 }
 
 export function paginate<T>(items: T[], page: number, limit: number): { data: T[]; pagination: Pagination } {
-  const total = items.length;
   const data = items.slice((page - 1) * limit, page * limit);
+  return { data, pagination: pageOf(items.length, data.length, page, limit) };
+}
+
+function pageOf(total: number, count: number, page: number, limit: number): Pagination {
   const totalPages = Math.ceil(total / limit);
   const link = (n: number) => `?limit=${limit}&page=${n}`;
   return {
-    data,
-    pagination: {
       total,
-      count: data.length,
+      count,
       per_page: limit,
       current_page: page,
       total_pages: totalPages,
@@ -299,7 +320,6 @@ export function paginate<T>(items: T[], page: number, limit: number): { data: T[
         current: link(page),
         ...(page < totalPages ? { next: link(page + 1) } : {}),
       },
-    },
   };
 }
 

@@ -102,6 +102,14 @@ export class SandboxStoreState implements SandboxStore {
 
   private readonly deps: StoreDeps;
   private readonly records = new Map<number, Version[]>();
+  /** Every id ever stored, ascending (ids are never reused); rebuilt lazily after an insert. */
+  private sortedIdCache: number[] | undefined;
+  /**
+   * What reads see, in id order, while nothing changes: valid until the next write, and only once
+   * every pushed version is visible (`settledAtMs`), since visibility also moves with time.
+   */
+  private visibleCache: Product[] | undefined;
+  private settledAtMs = 0;
   private readonly tokenClients = new Map<string, string>();
   /** OAuth scopes of tokens issued by the install flow; the store's initial token has every scope. */
   private readonly tokenScopes = new Map<string, ReadonlySet<string>>();
@@ -171,15 +179,89 @@ export class SandboxStoreState implements SandboxStore {
   // ---------------------------------------------------------------- catalog: what reads see
 
   /** The version a read sees now: the newest change whose visibility delay has passed. */
-  visibleProduct(id: number): Product | undefined {
+  visibleProduct(id: number, now = this.now()): Product | undefined {
     const versions = this.records.get(id);
     if (!versions) return undefined;
-    const now = this.now();
     for (let i = versions.length - 1; i >= 0; i--) {
       const v = versions[i];
       if (v && v.visibleAtMs <= now) return v.state;
     }
     return undefined;
+  }
+
+  /** Ids in ascending order: the sandbox's own index, so id-sorted listings need no sort (200k-product catalogs). */
+  private sortedIds(): number[] {
+    if (!this.sortedIdCache) {
+      const ids = Array.from(this.records.keys());
+      ids.sort((a, b) => a - b);
+      this.sortedIdCache = ids;
+    }
+    return this.sortedIdCache;
+  }
+
+  /**
+   * Visits what reads see in id order, skipping ids below `fromId` (a scan hint only: callers still
+   * apply every filter). Keyset paging (`id:greater` + `sort=id`) then costs one pass over the rest
+   * of the catalog per page instead of copying and sorting all of it.
+   */
+  forEachVisibleInIdOrder(fromId: number, direction: 'asc' | 'desc', visit: (p: Product) => void): void {
+    const ids = this.sortedIds();
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((ids[mid] ?? 0) < fromId) lo = mid + 1;
+      else hi = mid;
+    }
+    const now = this.now();
+    if (now >= this.settledAtMs) {
+      const visible = (this.visibleCache ??= this.buildVisibleCache(now));
+      let start = 0;
+      let end = visible.length;
+      while (start < end) {
+        const mid = (start + end) >>> 1;
+        if ((visible[mid]?.id ?? 0) < fromId) start = mid + 1;
+        else end = mid;
+      }
+      if (direction === 'asc') for (let i = start; i < visible.length; i++) visit(visible[i]!);
+      else for (let i = visible.length - 1; i >= start; i--) visit(visible[i]!);
+      return;
+    }
+    if (direction === 'asc') {
+      for (let i = lo; i < ids.length; i++) {
+        const p = this.visibleProduct(ids[i] ?? 0, now);
+        if (p) visit(p);
+      }
+    } else {
+      for (let i = ids.length - 1; i >= lo; i--) {
+        const p = this.visibleProduct(ids[i] ?? 0, now);
+        if (p) visit(p);
+      }
+    }
+  }
+
+  /** Keeps the cache through an immediately visible update of a known product (category writes during a sync); anything else drops it. */
+  private patchVisibleCache(id: number, state: Product | undefined, delayMs: number): void {
+    const cache = this.visibleCache;
+    if (!cache) return;
+    let lo = 0;
+    let hi = cache.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((cache[mid]?.id ?? 0) < id) lo = mid + 1;
+      else hi = mid;
+    }
+    if (delayMs <= 0 && state && cache[lo]?.id === id) cache[lo] = state;
+    else this.visibleCache = undefined;
+  }
+
+  private buildVisibleCache(now: number): Product[] {
+    const out: Product[] = [];
+    for (const id of this.sortedIds()) {
+      const p = this.visibleProduct(id, now);
+      if (p) out.push(p);
+    }
+    return out;
   }
 
   /** What reads see; `ids` restricts the lookup (the `id:in` fast path on big catalogs). */
@@ -205,19 +287,22 @@ export class SandboxStoreState implements SandboxStore {
     }
     const kept = lastVisible > 0 ? versions.slice(lastVisible) : versions;
     kept.push({ state, visibleAtMs: delayMs > 0 ? now + delayMs : now });
+    if (!this.records.has(id)) this.sortedIdCache = undefined;
+    this.patchVisibleCache(id, state, delayMs);
+    this.settledAtMs = Math.max(this.settledAtMs, kept[kept.length - 1]!.visibleAtMs);
     this.records.set(id, kept);
   }
 
   private nextProductId(): number {
-    let max = 0;
-    for (const id of this.records.keys()) max = Math.max(max, id);
-    return max + 1;
+    return (this.sortedIds().at(-1) ?? 0) + 1;
   }
 
   seedProducts(n: number, opts: { seed?: number; startId?: number } = {}): Product[] {
     const products = generateProducts(n, { seed: opts.seed, startId: opts.startId ?? this.nextProductId() });
     // The initial catalog: visible at once, no events (it existed before the test started).
     for (const p of products) this.records.set(p.id, [{ state: p, visibleAtMs: 0 }]);
+    this.sortedIdCache = undefined;
+    this.visibleCache = undefined;
     return products.map(cloneProduct);
   }
 

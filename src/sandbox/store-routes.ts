@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
-import { includeFieldsErrors, listProducts, paginate, parseIntList, parseListQuery, parsePageLimit, parseProjection, projectProduct, type RawQuery } from './product-query.ts';
+import { includeFieldsErrors, listProducts, listProductsInIdOrder, paginate, parseIntList, parseListQuery, parsePageLimit, parseProjection, projectProduct, type RawQuery } from './product-query.ts';
 import { ProductBatchItemSchema, issuesToErrors } from './product-write.ts';
 import type { RateDecision } from './rate-window.ts';
 import type { SandboxStoreState } from './sandbox-store.ts';
@@ -152,7 +152,12 @@ export function registerStoreRoutes(app: FastifyInstance, deps: { stores: Map<st
     ({ store, query, reply }) => {
       const parsed = parseListQuery(query, { limitOver250: store.limitOver250, categoriesIn: store.categoriesIn });
       if (!parsed.ok) return reply.code(parsed.status).send(bcError(parsed.status, parsed.title, parsed.errors));
-      const { data, pagination } = listProducts(store.visibleProducts(parsed.value.idIn ? new Set(parsed.value.idIn) : undefined), parsed.value);
+      const { idIn, idFloor } = parsed.value;
+      const { data, pagination } = idIn
+        ? listProducts(store.visibleProducts(new Set(idIn)), parsed.value)
+        : parsed.value.sort === 'id'
+          ? listProductsInIdOrder((visit) => store.forEachVisibleInIdOrder(idFloor, parsed.value.direction, visit), parsed.value)
+          : listProducts(store.visibleProducts(), parsed.value);
       return { data: data.map((p) => projectProduct(p, parsed.value.projection)), meta: { pagination } };
     },
     (store) => store.stats.productGets++,

@@ -34,7 +34,7 @@ export class FakePendingStore implements PendingStore {
   }
 
   /** An event for this product, as ingest records it: created or refreshed, a new version either way. */
-  touch(storeHash: string, productId: number, o: { atMs?: number; deleted?: boolean; newestEventAtMs?: number } = {}): PendingProduct {
+  touch(storeHash: string, productId: number, o: { atMs?: number; deleted?: boolean; newestEventAtMs?: number; newestChangeEventAtMs?: number } = {}): PendingProduct {
     const atMs = o.atMs ?? this.clock.now();
     const m = this.storeOf(storeHash);
     const prev = m.get(productId);
@@ -46,6 +46,8 @@ export class FakePendingStore implements PendingStore {
       deleteSeen: (prev?.deleteSeen ?? false) || (o.deleted ?? false),
       // FieldValue.maximum in the real store: the newest event time wins.
       newestEventAtMs: newest(prev?.newestEventAtMs, o.newestEventAtMs),
+      newestChangeEventAtMs: newest(prev?.newestChangeEventAtMs, o.newestChangeEventAtMs),
+      staleRereads: prev?.staleRereads ?? 0,
       attempts: prev?.attempts ?? 0,
       notBeforeMs: prev?.notBeforeMs,
     };
@@ -71,6 +73,21 @@ export class FakePendingStore implements PendingStore {
     return Promise.resolve([...(this.records.get(storeHash)?.values() ?? [])].map((p) => ({ ...p, events: 1 })));
   }
 
+  /** Keyset pages by product id, like the Firestore adapter (numeric ids only). */
+  page(storeHash: string, opts: { afterProductId: number; limit: number; maxProductId?: number }): Promise<LoadedPending[]> {
+    this.pageReads++;
+    const all = [...(this.records.get(storeHash)?.values() ?? [])]
+      .filter((p) => typeof p.productId === 'number' && p.productId > opts.afterProductId && (opts.maxProductId === undefined || p.productId <= opts.maxProductId))
+      .sort((a, b) => a.productId - b.productId)
+      .slice(0, opts.limit);
+    this.largestPage = Math.max(this.largestPage, all.length);
+    return Promise.resolve(all.map((p) => ({ ...p, events: 1 })));
+  }
+
+  /** How many page() calls were made, and the most records one returned (bounded memory checks). */
+  pageReads = 0;
+  largestPage = 0;
+
   complete(storeHash: string, items: readonly Pick<PendingProduct, 'productId' | 'version'>[]): Promise<{ removed: number; kept: number }> {
     let removed = 0;
     for (const i of items) {
@@ -87,7 +104,8 @@ export class FakePendingStore implements PendingStore {
     for (const i of items) {
       if (!this.matches(storeHash, i)) continue;
       const m = this.storeOf(storeHash);
-      m.set(i.productId, { ...m.get(i.productId)!, attempts: i.attempts, notBeforeMs: i.notBeforeMs, version: this.nextVersion() });
+      const prev = m.get(i.productId)!;
+      m.set(i.productId, { ...prev, attempts: i.attempts, notBeforeMs: i.notBeforeMs, staleRereads: i.staleRereads ?? prev.staleRereads, version: this.nextVersion() });
       deferred++;
     }
     return Promise.resolve({ deferred, kept: items.length - deferred });

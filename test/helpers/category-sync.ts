@@ -2,6 +2,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import type { Clock } from '../../src/clock.ts';
 import type { CategorySyncSettings } from '../../src/category-sync/sync-store.ts';
 import type { SchedulerSettings } from '../../src/category-sync/sync-scheduler.ts';
+import type { FullSyncJobSettings } from '../../src/category-sync/full-sync-job.ts';
 import { parseRuleSet, type RuleSet } from '../../src/rules/rule-set-schema.ts';
 import { RULES_JSON, expectedManaged, managedOf } from '../../scripts/lib/storm.ts';
 import { testServices } from './services.ts';
@@ -16,7 +17,16 @@ export { expectedManaged, managedOf };
  */
 export async function testCategorySync(
   db: Firestore,
-  opts: { apiUrl: string; store: { storeHash: string; accessToken: string }; settings?: Partial<CategorySyncSettings>; scheduler?: Partial<SchedulerSettings>; clock?: Clock; owner?: string; fetch?: typeof fetch },
+  opts: {
+    apiUrl: string;
+    store: { storeHash: string; accessToken: string };
+    settings?: Partial<CategorySyncSettings>;
+    scheduler?: Partial<SchedulerSettings>;
+    fullSync?: Partial<FullSyncJobSettings>;
+    clock?: Clock;
+    owner?: string;
+    fetch?: typeof fetch;
+  },
 ) {
   const services = await testServices(
     db,
@@ -27,8 +37,9 @@ export async function testCategorySync(
       ...(opts.fetch ? { fetch: opts.fetch } : {}),
       ...(opts.clock ? { clock: opts.clock } : {}),
       settings: {
-        categorySync: { windowMs: 0, maxWaitMs: 0, missingMaxAttempts: 3, missingRetryMs: 200, staleToleranceMs: 10_000, ...opts.settings },
+        categorySync: { windowMs: 0, maxWaitMs: 0, missingMaxAttempts: 3, missingRetryMs: 200, staleToleranceMs: 10_000, staleRetryMs: 500, ...opts.settings },
         scheduler: { windowMs: 0, maxWaitMs: 0, ...opts.scheduler },
+        ...(opts.fullSync ? { fullSync: opts.fullSync } : {}),
       },
     },
   );

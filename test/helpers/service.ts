@@ -18,7 +18,7 @@ export interface ServiceProcess {
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 
-export async function startService(env: Record<string, string>, opts: { port?: number; logs?: Record<string, unknown>[] } = {}): Promise<ServiceProcess> {
+export async function startService(env: Record<string, string>, opts: { port?: number; logs?: Record<string, unknown>[]; nodeArgs?: string[] } = {}): Promise<ServiceProcess> {
   const port = opts.port ?? (await freePort());
   const logs = opts.logs ?? [];
   let child!: ChildProcess;
@@ -26,7 +26,7 @@ export async function startService(env: Record<string, string>, opts: { port?: n
 
   const launch = async () => {
     stderr = '';
-    child = spawn(process.execPath, [MAIN], {
+    child = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN], {
       env: { ...process.env, LOG_PRETTY: 'false', LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

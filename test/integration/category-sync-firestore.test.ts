@@ -72,6 +72,27 @@ describe('FirestorePendingStore', () => {
     expect((await db.collection(COLLECTIONS.pending).doc('s3_1').get()).get('scopes')).toEqual(['store/product/updated', 'backfill']);
   });
 
+  it("pages a store's records by product id (keyset), without other stores' records, up to an optional bound", async () => {
+    await pending.enqueue('big', [5, 1, 300, 42, 7, 1_000_000, 2], 'test', 1_000);
+    await pending.enqueue('other', [3, 4], 'test', 1_000);
+    const seen: number[][] = [];
+    let after = 0;
+    for (;;) {
+      const page = await pending.page('big', { afterProductId: after, limit: 3 });
+      if (page.length === 0) break;
+      seen.push(page.map((p) => p.productId));
+      after = page.at(-1)!.productId;
+    }
+    expect(seen).toEqual([
+      [1, 2, 5],
+      [7, 42, 300],
+      [1_000_000],
+    ]);
+    expect((await pending.page('big', { afterProductId: 2, limit: 10, maxProductId: 42 })).map((p) => p.productId)).toEqual([5, 7, 42]);
+    const [first] = await pending.page('big', { afterProductId: 0, limit: 1 });
+    expect(first).toMatchObject({ productId: 1, attempts: 0, staleRereads: 0, deleteSeen: false, notBeforeMs: undefined });
+  });
+
   it('drops every pending record of a store', async () => {
     for (let i = 1; i <= 30; i++) await touch('gone', i);
     await touch('stays', 1);
@@ -95,17 +116,86 @@ describe('Firestore flush lease', () => {
 
   it('takes over an expired lease of a crashed holder', async () => {
     const clock = new ManualClock(Date.now());
-    const crashed = createFirestoreLeases(db, { owner: 'crashed', leaseMs: 5_000, clock });
+    // The crashed holder's own Firestore client goes away with it, so its heartbeat cannot renew.
+    const { db: crashedDb } = testFirestore('demo-flush-firestore');
+    const crashed = createFirestoreLeases(crashedDb, { owner: 'crashed', leaseMs: 5_000, clock });
     const other = createFirestoreLeases(db, { owner: 'other', leaseMs: 5_000, clock });
     const held = await crashed.tryAcquire('s2');
     expect(held).toBeDefined();
     expect(await other.tryAcquire('s2')).toBeUndefined();
+    await crashedDb.terminate();
     await clock.advance(6_000);
     const taken = await other.tryAcquire('s2');
     expect(taken).toBeDefined();
+    expect(held!.lost).toBe(true);
+    await held!.release(); // the old holder's release must not touch the new holder's lease
+    const doc = db.collection(COLLECTIONS.leases).doc('s2');
+    expect((await doc.get()).get('owner')).toBe('other');
     await taken!.release();
-    await held!.release(); // the old holder's release must not delete the new holder's lease
-    expect((await db.collection(COLLECTIONS.leases).doc('s2').get()).exists).toBe(false);
+    expect((await doc.get()).exists).toBe(false);
+  });
+});
+
+describe('Firestore flush lease: short lease with a heartbeat', () => {
+  const until = async (what: string, fn: () => Promise<boolean>, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await fn())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  it('a holder keeps its store for longer than the lease by renewing it; once it dies the store is free within one lease', async () => {
+    const leaseMs = 1_500;
+    // The dying holder has its own Firestore client: terminating it is the instance going away.
+    const { db: doomedDb } = testFirestore('demo-flush-firestore');
+    const holder = createFirestoreLeases(doomedDb, { owner: 'holder', leaseMs, renewEveryMs: 300, clock: systemClock });
+    const other = createFirestoreLeases(db, { owner: 'other', leaseMs, renewEveryMs: 300, clock: systemClock });
+    const held = await holder.tryAcquire('hb');
+    expect(held).toBeDefined();
+    const doc = db.collection(COLLECTIONS.leases).doc('hb');
+    const firstExpiry = ((await doc.get()).get('expiresAt') as Timestamp).toMillis();
+    // Three lease lengths later it still holds: renewed, never taken.
+    const heldUntil = Date.now() + 3 * leaseMs;
+    await until(
+      'three lease lengths of renewals',
+      async () => {
+        expect(await other.tryAcquire('hb')).toBeUndefined();
+        return Date.now() > heldUntil;
+      },
+      10_000,
+    );
+    expect(((await doc.get()).get('expiresAt') as Timestamp).toMillis()).toBeGreaterThan(firstExpiry + 2 * leaseMs);
+    expect(held!.lost).toBe(false);
+
+    await doomedDb.terminate();
+    const diedAt = Date.now();
+    let taken: Awaited<ReturnType<typeof other.tryAcquire>>;
+    await until(
+      'the other instance to take the store',
+      async () => {
+        taken = await other.tryAcquire('hb');
+        return taken !== undefined;
+      },
+      10_000,
+    );
+    // At most one lease after the last renewal (which was at most one beat before it died).
+    expect(Date.now() - diedAt).toBeLessThan(leaseMs + 300 + 1_000);
+    expect(held!.lost).toBe(true);
+    await taken!.release();
+    await held!.release();
+  });
+
+  it('a renewal that finds the lease taken over marks it lost at once', async () => {
+    const clock = new ManualClock(Date.now());
+    const a = createFirestoreLeases(db, { owner: 'a', leaseMs: 30_000, clock });
+    const held = await a.tryAcquire('to');
+    // Someone else rewrites the lease document (an operator, or a takeover after a long pause).
+    await db.collection(COLLECTIONS.leases).doc('to').set({ owner: 'intruder', expiresAt: Timestamp.fromMillis(clock.now() + 60_000) });
+    await clock.advance(10_000); // the heartbeat beats
+    await until('the lease to be marked lost', () => Promise.resolve(held!.lost), 5_000);
+    await held!.release();
+    expect((await db.collection(COLLECTIONS.leases).doc('to').get()).get('owner')).toBe('intruder');
   });
 });
 

@@ -4,6 +4,9 @@ import { startSandbox, type Sandbox, type SandboxStore } from '../../src/sandbox
 import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 import { expectedManaged, managedOf, testCategorySync } from '../helpers/category-sync.ts';
+import { planEventWrites } from '../../src/events/plan-event-writes.ts';
+import { pendingDocId } from '../../src/firestore/document-ids.ts';
+import type { BigCommerceEvent } from '../../src/bigcommerce/webhook-event.ts';
 import { gatedFetch, JumpClock, waitFor } from '../helpers/wait.ts';
 
 const { db, reset } = testFirestore('demo-flush');
@@ -104,10 +107,11 @@ describe('category sync (syncStore)', () => {
 
   it('reads again a product whose read is older than its newest event (stale after an update)', async () => {
     const { store, hash, token } = newStore({ products: 5 });
-    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6 } });
+    // The one re-read comes after the 1.5 s the change stays unreadable.
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6, staleRetryMs: 2_000 } });
     const changed = store.updateProduct(2, { sale_price: 7, price: 20 }, { invisibleForMs: 1_500 });
     await pending.enqueue(hash, [2], 'updated', Date.now() - 1_000);
-    await db.collection(COLLECTIONS.pending).doc(`${hash}_2`).update({ newestEventCreatedAt: Math.floor(Date.parse(changed.date_modified) / 1000) });
+    await db.collection(COLLECTIONS.pending).doc(`${hash}_2`).update({ newestChangeEventCreatedAt: Math.floor(Date.parse(changed.date_modified) / 1000) });
 
     const first = await categorySync.syncStore(hash);
     expect(first).toMatchObject({ outcome: 'flushed', productsFetched: 1, deferred: 1, changedProducts: 0 });
@@ -171,24 +175,78 @@ describe('category sync (syncStore)', () => {
     expect((await Promise.all(runs)).map((r) => r.outcome).sort()).toEqual(['busy', 'flushed']);
   });
 
-  it('pages the whole catalog in full mode and records its size for the planner', async () => {
+  it('a full sync (the durable job) pages the whole catalog and records its size', async () => {
     const { store, hash, token } = newStore({ products: 520 });
-    const { categorySync, directory } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
-    const r = await categorySync.syncStore(hash, 'full');
-    expect(r).toMatchObject({ outcome: 'flushed', mode: 'full', fetchRequests: 3, productsFetched: 520 });
+    const { fullSync, scheduler, directory } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    expect((await fullSync.start(hash)).started).toBe(true);
+    const r = await scheduler.run(hash, 'full');
+    expect(r).toMatchObject({ outcome: 'flushed', mode: 'full', fetchRequests: 3, productsFetched: 520, dueAtMs: undefined });
     for (const p of store.products()) expect(managedOf(p.categories)).toEqual(expectedManaged(p));
     expect((await directory.get(hash))?.catalogTotal).toBe(520);
   });
 
-  it('switches to a full sync when that takes fewer calls than the id:in batches', async () => {
-    const { hash, token } = newStore({ products: 300 });
-    // A tight URL limit makes id:in chunks small: 300 pending ids need many calls, 2 pages do it.
-    const { categorySync, pending, directory } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { maxUrlLength: 400 } });
-    await directory.recordSync(hash, { syncedAtMs: Date.now(), catalogTotal: 300 });
-    await pending.enqueue(hash, Array.from({ length: 300 }, (_, i) => i + 1), 'bulk', Date.now() - 1_000);
+  it('processes a large pending set in chunks of whole id:in requests: GETs stay at ceil(N / 250)', async () => {
+    const { store, hash, token } = newStore({ products: 2_600 });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { pageSize: 400, requestsPerChunk: 2 } });
+    await pending.enqueue(hash, Array.from({ length: 2_600 }, (_, i) => i + 1), 'bulk', Date.now() - 1_000);
     const r = await categorySync.syncStore(hash);
-    expect(r).toMatchObject({ outcome: 'flushed', mode: 'full', fetchRequests: 2 });
-    expect(sandbox.stats(hash).maxUrlLength).toBeLessThanOrEqual(400);
+    // 2,600 = 5 chunks of 500 (2 requests of 250) + 100: 11 GETs, the lower bound.
+    expect(r).toMatchObject({ outcome: 'flushed', mode: 'batched', pendingRead: 2_600, productsFetched: 2_600, fetchRequests: 11, chunks: 6, completed: 2_600 });
+    expect(sandbox.stats(hash).byRoute['GET /v3/catalog/products']).toBe(11);
+    for (const p of store.products()) expect(managedOf(p.categories)).toEqual(expectedManaged(p));
+    expect(await pending.load(hash)).toEqual([]);
+  });
+
+  // 10,000 good records at SCALE_FACTOR=1 (issue #12's acceptance size); 400 by default.
+  const GOOD = Math.max(400, Math.round(10_000 * Number(process.env.SCALE_FACTOR ?? 0)));
+  it(`isolation: among ${GOOD} good records, an invalid id and a product BigCommerce refuses to write are given up with their reason; the rest is processed`, async () => {
+    // Reads lag 60 s: a product deleted now is still read, but BigCommerce refuses writes to it (422).
+    const { store, hash, token } = newStore({ products: GOOD, consistencyDelayMs: 60_000 });
+    const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const doomed = store.products().find((p) => managedOf(p.categories).join() !== expectedManaged(p).join())!;
+    store.deleteProduct(doomed.id);
+    await pending.enqueue(hash, Array.from({ length: GOOD }, (_, i) => i + 1), 'bulk', Date.now() - 1_000);
+    // A product id that is not a safe integer, as an older ingest stored it.
+    await db.collection(COLLECTIONS.pending).doc(pendingDocId(hash, 1152921504606846976)).set({ storeHash: hash, productId: 1152921504606846976, lastSeenAt: new Date(Date.now() - 1_000), scopes: ['store/product/updated'] });
+    const r = await categorySync.syncStore(hash);
+    expect(r).toMatchObject({ outcome: 'flushed', completed: GOOD - 1, givenUp: 2 });
+    expect(await pending.load(hash)).toEqual([]);
+    const givenUp = (await db.collection(COLLECTIONS.givenUp).where('storeHash', '==', hash).get()).docs.map((d) => [d.get('productId') as number, d.get('reason') as string]);
+    expect(givenUp).toEqual(
+      expect.arrayContaining([
+        [doomed.id, expect.stringMatching(/BigCommerce rejected the write \(BC_BAD_REQUEST 422/)],
+        [1152921504606846976, 'invalid product id (not a positive safe integer)'],
+      ]),
+    );
+    for (const p of store.products()) expect(managedOf(p.categories), `product ${p.id}`).toEqual(expectedManaged(p));
+  });
+
+  it('stale reads cost at most one extra read: an inventory event never makes a read stale, a product update is re-read once and then taken', async () => {
+    const { store, hash, token } = newStore({ products: 10 });
+    const { categorySync, pending, eventStore } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 6, staleRetryMs: 100 } });
+    const record = (scope: string, id: number, createdAtSeconds: number) => {
+      const event = { scope, producer: `stores/${hash}`, hash: `${scope}${id}`, created_at: createdAtSeconds, data: { type: 'product', id } } as BigCommerceEvent;
+      const planned = planEventWrites(event, { storeHash: hash, hash: `${scope}${id}`, messageId: undefined, publishTime: undefined, nowMs: Date.now() - 1_000, dedupeTtlMs: 1e6 });
+      if (!planned.ok) throw new Error(planned.reason);
+      return eventStore.record(planned.plan);
+    };
+    const now = Math.floor(Date.now() / 1000);
+    // Products 1-3: inventory changes; their date_modified (seeded, months old) does not move.
+    for (const id of [1, 2, 3]) await record('store/product/inventory/updated', id, now);
+    // Product 4: not on sale, then an update (on sale) that stays unreadable longer than the one re-read waits.
+    store.updateProduct(4, { sale_price: 0 });
+    store.updateProduct(4, { sale_price: 3, price: 30 }, { invisibleForMs: 60_000 });
+    // Its event is stamped a minute after the readable version's date_modified.
+    await record('store/product/updated', 4, now + 60);
+
+    const first = await categorySync.syncStore(hash);
+    expect(first).toMatchObject({ outcome: 'flushed', pendingRead: 4, fetchRequests: 1, completed: 3, deferred: 1 });
+    await expect
+      .poll(async () => (await categorySync.syncStore(hash)).outcome === 'flushed' && (await pending.load(hash)).length === 0, { timeout: 10_000, interval: 100 })
+      .toBe(true);
+    // Two reads of product 4 in all (one extra), none more of 1-3; the stale read was taken as it was.
+    expect(sandbox.stats(hash).byRoute['GET /v3/catalog/products']).toBe(2);
+    expect(managedOf(store.product(4)!.categories)).not.toContain(50);
   });
 
   it('drops pending work of an uninstalled store without calling BigCommerce', async () => {

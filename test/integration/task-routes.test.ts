@@ -65,7 +65,13 @@ describe('POST /tasks/flush and /tasks/full-sync', () => {
     expect((await call('/tasks/full-sync?store=not/a/hash', SCHEDULER_SA)).statusCode).toBe(400);
     const full = await call('/tasks/full-sync?store=sweep1', SCHEDULER_SA);
     expect(full.statusCode).toBe(200);
-    expect(full.json()).toMatchObject({ stores: { sweep1: { outcome: 'flushed', mode: 'full', productsFetched: 40, changedProducts: 0 } } });
+    // One durable job, driven to the end within the request (a small catalog); progress in /status.
+    expect(full.json()).toMatchObject({ stores: { sweep1: { started: true, state: 'done', done: 40, total: 40, etaSeconds: 0 } } });
+    const all = await call('/tasks/full-sync', SCHEDULER_SA);
+    expect(Object.keys(all.json().stores as object).sort()).toEqual(hashes);
+    expect(all.json()).toMatchObject({ stores: { sweep1: { started: true, state: 'done' }, sweep2: { started: true, state: 'done', done: 40 } } });
+    const status = await app.server.inject({ method: 'GET', url: '/status', headers: { authorization: `Bearer ${await mintToken({ aud: AUD, email: SCHEDULER_SA })}` } });
+    expect(status.json()).toMatchObject({ fullSync: { sweep1: { state: 'done', done: 40, total: 40 }, sweep2: { state: 'done' } } });
     await app.server.close();
   });
 });

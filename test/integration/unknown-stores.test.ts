@@ -27,8 +27,8 @@ describe('uninstalled and unknown stores', () => {
   it('the sweep drops their pending work, unlists them and counts the drop in /status', async () => {
     const known = sandbox.createStore({ hash: 'known1', accessToken: 't-known1', seed: 4 });
     const knownIds = known.seedProducts(5, { seed: 4 }).map((p) => p.id);
-    const { scheduler, pending, directory } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: 'known1', accessToken: 't-known1' } });
-    const app = await testApp(db, { extra: { plugins: [taskRoutes({ scheduler, directory, allowedEmails: [] })] } });
+    const { scheduler, pending, directory, fullSync } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: 'known1', accessToken: 't-known1' } });
+    const app = await testApp(db, { extra: { plugins: [taskRoutes({ scheduler, directory, fullSync, allowedEmails: [], requestBudgetMs: 10_000 })] } });
     const push = async (body: unknown) => expect((await app.server.inject({ method: 'POST', url: '/pubsub/push', payload: JSON.stringify(wrappedPush(body)), headers: { 'content-type': 'application/json' } })).statusCode).toBe(204);
 
     // (Queued without an event time: the helper's fixed 2025 event times would make these reads look stale.)

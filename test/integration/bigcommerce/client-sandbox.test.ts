@@ -63,12 +63,16 @@ describe('client against the sandbox', () => {
     store.deleteProduct(2); // page=N listings would shift by one here and skip product 11
     const ids = [...first.products.map((p) => p.id)];
     let after = first.lastId;
+    let pages = 1;
     while (after !== undefined) {
       const page = await catalog.productsAfter(after, { limit: 10 });
+      pages++;
       ids.push(...page.products.map((p) => p.id));
       after = page.lastId;
     }
     expect(ids).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    // 29 products left after the delete: 3 pages, the last one known to be last from `meta.pagination.total` (no empty page).
+    expect(pages).toBe(3);
   });
 
   it('lists by keyset only what changed since a date', async () => {

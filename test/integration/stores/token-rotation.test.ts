@@ -62,7 +62,7 @@ function syncWith(cipher: ReturnType<typeof createTokenCipher>) {
     clientFor: (s) => createBigCommerceClient({ apiUrl: sandbox.url, storeHash: s.storeHash, accessToken: s.accessToken, clock: systemClock, logger, rateLimiter: limiters.forStore(s.storeHash), requestBudgetMs: 20_000 }),
     clock: systemClock,
     logger,
-    settings: { windowMs: 0, maxWaitMs: 0, missingMaxAttempts: 3, missingRetryMs: 200, staleToleranceMs: 10_000, fetchConcurrency: 2, maxUrlLength: 2047 },
+    settings: { windowMs: 0, maxWaitMs: 0, missingMaxAttempts: 3, missingRetryMs: 200, staleToleranceMs: 10_000, staleRetryMs: 20_000, fetchConcurrency: 2, maxUrlLength: 2047 },
   });
   return { flusher, pending, directory };
 }

@@ -4,7 +4,7 @@ import type { PendingProduct } from '../../../src/category-sync/readiness.ts';
 import type { Product } from '../../../src/bigcommerce/product.ts';
 
 const NOW = 1_700_000_000_000;
-const settings = { missingMaxAttempts: 3, missingRetryMs: 5_000, staleToleranceMs: 10_000 };
+const settings = { missingMaxAttempts: 3, missingRetryMs: 5_000, staleToleranceMs: 10_000, staleRetryMs: 25_000 };
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', '+00:00');
 
 const pending = (productId: number, o: Partial<PendingProduct> = {}): PendingProduct => ({
@@ -14,6 +14,8 @@ const pending = (productId: number, o: Partial<PendingProduct> = {}): PendingPro
   waitingSinceMs: NOW - 30_000,
   deleteSeen: false,
   newestEventAtMs: undefined,
+  newestChangeEventAtMs: undefined,
+  staleRereads: 0,
   attempts: 0,
   notBeforeMs: undefined,
   ...o,
@@ -36,19 +38,31 @@ const EMPTY = { current: [], done: [], stale: [], retry: [], exhausted: [] };
 describe('planSyncOutcome', () => {
   const cases: { name: string; ready: PendingProduct[]; products: Product[]; want: Partial<ReturnType<typeof summary>> }[] = [
     { name: 'ready: a product read is done and current', ready: [pending(1)], products: [product(1, NOW)], want: { current: [1], done: [1] } },
-    { name: 'ready without date_modified cannot be stale', ready: [pending(1, { newestEventAtMs: NOW })], products: [product(1)], want: { current: [1], done: [1] } },
-    { name: 'within the stale tolerance is current', ready: [pending(1, { newestEventAtMs: NOW })], products: [product(1, NOW - 10_000)], want: { current: [1], done: [1] } },
+    { name: 'ready without date_modified cannot be stale', ready: [pending(1, { newestChangeEventAtMs: NOW })], products: [product(1)], want: { current: [1], done: [1] } },
+    { name: 'within the stale tolerance is current', ready: [pending(1, { newestChangeEventAtMs: NOW })], products: [product(1, NOW - 10_000)], want: { current: [1], done: [1] } },
     {
       name: 'stale: a read older than the newest event beyond the tolerance is read again, and the rules do not see it',
-      ready: [pending(1, { newestEventAtMs: NOW })],
+      ready: [pending(1, { newestChangeEventAtMs: NOW })],
       products: [product(1, NOW - 10_001)],
-      want: { current: [], done: [], stale: [1], retry: [[1, 1, 5_000]] },
+      want: { current: [], done: [], stale: [1], retry: [[1, 0, 25_000]] },
     },
     {
-      name: 'stale on the last attempt: the read is taken as the truth',
-      ready: [pending(1, { newestEventAtMs: NOW, attempts: 2 })],
+      name: 'stale again after its one re-read: the read is taken as the truth',
+      ready: [pending(1, { newestChangeEventAtMs: NOW, staleRereads: 1 })],
       products: [product(1, NOW - 60_000)],
       want: { current: [1], done: [1], stale: [] },
+    },
+    {
+      name: 'only inventory/SKU events (date_modified need not move): never stale',
+      ready: [pending(1, { newestEventAtMs: NOW })],
+      products: [product(1, NOW - 600_000)],
+      want: { current: [1], done: [1], stale: [] },
+    },
+    {
+      name: 'stale after earlier 404s: one re-read, the missing attempts untouched',
+      ready: [pending(1, { newestChangeEventAtMs: NOW, attempts: 2 })],
+      products: [product(1, NOW - 60_000)],
+      want: { current: [], stale: [1], retry: [[1, 2, 25_000]] },
     },
     { name: 'missing: absent right after its event, retried with the first delay', ready: [pending(1)], products: [], want: { retry: [[1, 1, 5_000]] } },
     { name: 'missing again: the delay doubles per attempt', ready: [pending(1, { attempts: 1 })], products: [], want: { retry: [[1, 2, 10_000]] } },
@@ -58,9 +72,9 @@ describe('planSyncOutcome', () => {
     { name: 'a full sync returns products nobody waits for: the rules still see them', ready: [pending(1)], products: [product(1, NOW), product(2, NOW)], want: { current: [1, 2], done: [1] } },
     {
       name: 'a mixed batch lands every record in exactly one decision',
-      ready: [pending(1), pending(2, { deleteSeen: true }), pending(3), pending(4, { attempts: 2 }), pending(5, { newestEventAtMs: NOW })],
+      ready: [pending(1), pending(2, { deleteSeen: true }), pending(3), pending(4, { attempts: 2 }), pending(5, { newestChangeEventAtMs: NOW })],
       products: [product(1, NOW), product(5, NOW - 30_000)],
-      want: { current: [1], done: [1, 2], stale: [5], retry: [[3, 1, 5_000], [5, 1, 5_000]], exhausted: [[4, 3]] },
+      want: { current: [1], done: [1, 2], stale: [5], retry: [[3, 1, 5_000], [5, 0, 25_000]], exhausted: [[4, 3]] },
     },
     { name: 'nothing ready, nothing read', ready: [], products: [], want: {} },
   ];

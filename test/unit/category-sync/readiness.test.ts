@@ -9,6 +9,8 @@ const p = (productId: number, lastSeenAtMs: number, waitingSinceMs = lastSeenAtM
   waitingSinceMs,
   deleteSeen: false,
   newestEventAtMs: undefined,
+  newestChangeEventAtMs: undefined,
+  staleRereads: 0,
   attempts: 0,
   notBeforeMs: undefined,
   ...extra,

@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(() => sandbox.close());
 beforeEach(() => sandbox.resetStats());
 
-const SETTINGS: CategorySyncSettings = { windowMs: 1_000, maxWaitMs: 5_000, missingMaxAttempts: 3, missingRetryMs: 5_000, staleToleranceMs: 10_000, fetchConcurrency: 2, maxUrlLength: 2047 };
+const SETTINGS: CategorySyncSettings = { windowMs: 1_000, maxWaitMs: 5_000, missingMaxAttempts: 3, missingRetryMs: 5_000, staleToleranceMs: 10_000, staleRetryMs: 20_000, fetchConcurrency: 2, maxUrlLength: 2047 };
 
 let n = 0;
 /** A sandbox store, its sync on fakes, and a hook that runs during the first BigCommerce call. */
@@ -50,7 +50,7 @@ function setup(o: { products?: number; rules?: boolean; settings?: Partial<Categ
     settings: { ...SETTINGS, ...o.settings },
   });
   /** Pending records for these products, old enough to be due now. */
-  const due = (ids: number[], extra: { deleted?: boolean; newestEventAtMs?: number } = {}) => ids.map((id) => pending.touch(hash, id, { atMs: clock.now() - 2_000, ...extra }));
+  const due = (ids: number[], extra: { deleted?: boolean; newestEventAtMs?: number; newestChangeEventAtMs?: number } = {}) => ids.map((id) => pending.touch(hash, id, { atMs: clock.now() - 2_000, ...extra }));
   return { hash, store, clock, pending, leases, directory, hooks, sync, due };
 }
 
@@ -105,13 +105,22 @@ describe('category sync orchestrator', () => {
     expect(await t.pending.load(t.hash)).toEqual([]);
   });
 
-  it('stale: a read older than the newest event is not given to the rules and is read again later', async () => {
+  it('stale: a read older than the newest date_modified-moving event is not given to the rules and is read once more later', async () => {
     const t = setup({ products: 5 });
     const changed = t.store.updateProduct(2, { sale_price: 7, price: 20 }, { invisibleForMs: 60_000 });
-    t.due([2], { newestEventAtMs: Date.parse(changed.date_modified) + 60_000 });
+    t.due([2], { newestChangeEventAtMs: Date.parse(changed.date_modified) + 60_000 });
     const r = await t.sync.syncStore(t.hash);
     expect(r).toMatchObject({ outcome: 'flushed', productsFetched: 1, deferred: 1, changedProducts: 0, writes: { assignRequests: 0, unassignRequests: 0 } });
-    expect(t.pending.get(t.hash, 2)).toMatchObject({ attempts: 1 });
+    expect(t.pending.get(t.hash, 2)).toMatchObject({ attempts: 0, staleRereads: 1, notBeforeMs: t.clock.now() + SETTINGS.staleRetryMs });
+  });
+
+  it('bounded: pages the pending set and reads it in chunks, never holding more than a page of records', async () => {
+    const t = setup({ products: 1_200, settings: { pageSize: 100, requestsPerChunk: 1 } });
+    t.due(t.store.products().map((p) => p.id));
+    const r = await t.sync.syncStore(t.hash);
+    expect(r).toMatchObject({ outcome: 'flushed', pendingRead: 1_200, fetchRequests: 5, chunks: 5, completed: 1_200 });
+    expect(t.pending.largestPage).toBeLessThanOrEqual(100);
+    for (const p of t.store.products()) expect(managedOf(p.categories)).toEqual(expectedManaged(p));
   });
 
   it('touched meanwhile: a record an event changed during the sync stays pending; the others complete', async () => {
@@ -151,10 +160,11 @@ describe('category sync orchestrator', () => {
     expect(sandbox.stats(t.hash).requests).toBe(0);
   });
 
-  it('full mode pages the catalog, records its size, and releases the lease when BigCommerce fails', async () => {
+  it('full mode reads every pending record at once (no debounce), and releases the lease when BigCommerce fails', async () => {
     const t = setup({ products: 260 });
-    expect(await t.sync.syncStore(t.hash, 'full')).toMatchObject({ outcome: 'flushed', mode: 'full', fetchRequests: 2, productsFetched: 260 });
-    expect(t.directory.syncs.at(-1)?.catalogTotal).toBe(260);
+    t.pending.touch(t.hash, 3, { atMs: t.clock.now() }); // just arrived: not due in auto mode
+    expect(await t.sync.syncStore(t.hash)).toMatchObject({ outcome: 'not-due' });
+    expect(await t.sync.syncStore(t.hash, 'full')).toMatchObject({ outcome: 'flushed', fetchRequests: 1, productsFetched: 1, completed: 1 });
 
     t.due([1]);
     t.directory.set({ storeHash: t.hash, accessToken: 'revoked', ruleSet: RULES });
