@@ -257,9 +257,6 @@ export async function createServices(config: Config, overrides: ServiceOverrides
 
   const storeRules = createStoreRules({ db, clock });
   const syncLog = createSyncLog(db);
-  const baseSync = createCategorySync({ pending, leases, directory, clientFor, clock, logger, settings: categorySyncSettings(config, settings.categorySync) });
-  // Every sync's outcome lands in the store's sync log (the app's activity screen).
-  const categorySync = { ...baseSync, syncStore: withSyncLog(baseSync.syncStore, syncLog, clock, (err) => logger.warn({ err }, 'sync log write failed')) };
   const fullSync: FullSyncJobs = createFullSyncJobs({
     jobs: createFirestoreFullSyncJobs(db),
     pending,
@@ -270,6 +267,19 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     logger,
     settings: { sliceMs: config.flush.sliceMs, staleToleranceMs: config.flush.staleToleranceMs, maxUrlLength: 2047, ...settings.fullSync },
   });
+  const baseSync = createCategorySync({
+    pending,
+    leases,
+    directory,
+    clientFor,
+    clock,
+    logger,
+    settings: categorySyncSettings(config, settings.categorySync),
+    // Paging the whole catalog is cheaper for a bulk change: the job takes over (the scheduler drives it).
+    startFullSyncJob: (storeHash) => fullSync.start(storeHash),
+  });
+  // Every sync's outcome lands in the store's sync log (the app's activity screen).
+  const categorySync = { ...baseSync, syncStore: withSyncLog(baseSync.syncStore, syncLog, clock, (err) => logger.warn({ err }, 'sync log write failed')) };
   const scheduler: SyncScheduler = createSyncScheduler({
     categorySync: createStoreRunner({ pendingSync: categorySync, jobs: fullSync }),
     jobs: fullSync,

@@ -37,15 +37,23 @@ export interface PlanFetchInput {
  * @throws whatever `idsPerRequest` throws (e.g. FETCH_ID_TOO_LONG); FETCH_PLAN_INVALID for a bad page size.
  */
 export function planFetch(input: PlanFetchInput): FetchPlan {
+  const chunks = input.idsPerRequest(input.pendingIds);
+  const full = fullSyncPagesIfCheaper({ batchedCalls: chunks.length, catalogTotal: input.catalogTotal, pageSize: input.pageSize });
+  return full === undefined ? { mode: 'batched', chunks, calls: chunks.length } : { mode: 'full', pages: full, calls: full };
+}
+
+/**
+ * The same decision from counts alone, for a pending set read page by page (the bounded sync never
+ * holds all its ids): `readyCount` products at `idsPerRequest` per id:in request against the pages of
+ * a full sync. Returns the full sync's page count when it is strictly cheaper, else undefined.
+ */
+export function fullSyncPagesIfCheaper(input: { batchedCalls: number; catalogTotal: number | undefined; pageSize?: number | undefined }): number | undefined {
   const pageSize = input.pageSize ?? FULL_SYNC_PAGE_SIZE;
   if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
     throw new AppError(ErrorCode.FETCH_PLAN_INVALID, `pageSize must be a positive integer, got ${String(pageSize)}`);
   }
-  const chunks = input.idsPerRequest(input.pendingIds);
   const total = input.catalogTotal;
-  if (total !== undefined && Number.isSafeInteger(total) && total >= 0) {
-    const pages = Math.max(1, Math.ceil(total / pageSize));
-    if (pages < chunks.length) return { mode: 'full', pages, calls: pages };
-  }
-  return { mode: 'batched', chunks, calls: chunks.length };
+  if (total === undefined || !Number.isSafeInteger(total) || total < 0) return undefined;
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  return pages < input.batchedCalls ? pages : undefined;
 }

@@ -39,16 +39,28 @@ export interface ReadinessSummary {
   /** Earliest `notBeforeMs` of the deferred records. */
   retryEarliestMs: number | undefined;
   records: number;
+  /** Records never deferred (what a due sync reads, besides the retries that are due). */
+  freshRecords: number;
+  /** Largest product id seen (its length sizes the id:in requests), when the records carried ids. */
+  maxProductId: number | undefined;
 }
 
-export const EMPTY_READINESS: ReadinessSummary = { freshNewestSeenMs: undefined, freshOldestWaitingMs: undefined, retryEarliestMs: undefined, records: 0 };
+export const EMPTY_READINESS: ReadinessSummary = { freshNewestSeenMs: undefined, freshOldestWaitingMs: undefined, retryEarliestMs: undefined, records: 0, freshRecords: 0, maxProductId: undefined };
 
 const maxOf = (a: number | undefined, b: number) => (a === undefined || b > a ? b : a);
 const minOf = (a: number | undefined, b: number) => (a === undefined || b < a ? b : a);
 
-export function foldReadiness(acc: ReadinessSummary, p: Pick<PendingProduct, 'lastSeenAtMs' | 'waitingSinceMs' | 'notBeforeMs'>): ReadinessSummary {
-  if (p.notBeforeMs !== undefined) return { ...acc, retryEarliestMs: minOf(acc.retryEarliestMs, p.notBeforeMs), records: acc.records + 1 };
-  return { ...acc, freshNewestSeenMs: maxOf(acc.freshNewestSeenMs, p.lastSeenAtMs), freshOldestWaitingMs: minOf(acc.freshOldestWaitingMs, p.waitingSinceMs), records: acc.records + 1 };
+export function foldReadiness(acc: ReadinessSummary, p: Pick<PendingProduct, 'lastSeenAtMs' | 'waitingSinceMs' | 'notBeforeMs'> & { productId?: number }): ReadinessSummary {
+  const maxProductId = typeof p.productId === 'number' && Number.isSafeInteger(p.productId) && p.productId > 0 ? maxOf(acc.maxProductId, p.productId) : acc.maxProductId;
+  if (p.notBeforeMs !== undefined) return { ...acc, retryEarliestMs: minOf(acc.retryEarliestMs, p.notBeforeMs), records: acc.records + 1, maxProductId };
+  return {
+    ...acc,
+    freshNewestSeenMs: maxOf(acc.freshNewestSeenMs, p.lastSeenAtMs),
+    freshOldestWaitingMs: minOf(acc.freshOldestWaitingMs, p.waitingSinceMs),
+    records: acc.records + 1,
+    freshRecords: acc.freshRecords + 1,
+    maxProductId,
+  };
 }
 
 /** When the fresh records are due as a group (trailing window with a cap); undefined when there are none. */

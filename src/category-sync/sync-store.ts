@@ -18,6 +18,7 @@ import { planSyncOutcome, type SyncOutcomeSettings } from './plan-sync-outcome.t
 import { applyCategoryPlanIsolated } from './apply-isolated.ts';
 import { isItemRejection, rejectionReason, sendIsolating } from './isolate-rejections.ts';
 import type { RunContext } from './run-context.ts';
+import { fullSyncPagesIfCheaper } from './plan-fetch.ts';
 
 export interface CategorySyncSettings extends DebounceSettings, SyncOutcomeSettings {
   fetchConcurrency: number;
@@ -49,6 +50,13 @@ export interface CategorySyncDeps {
   clock: Clock;
   logger: Logger;
   settings: CategorySyncSettings;
+  /**
+   * Starts (or joins) the store's durable full-sync job (full-sync-job.ts). When given, a sync whose
+   * ready records would cost more id:in reads than paging the whole catalog hands over to the job
+   * instead (the seed guide's "full catalog sync when cheaper"); the job completes the pending
+   * records its pages answer.
+   */
+  startFullSyncJob?: (storeHash: string) => Promise<unknown>;
 }
 
 export type SyncMode = 'auto' | 'full';
@@ -157,6 +165,25 @@ async function* pendingPages(deps: CategorySyncDeps, storeHash: string): AsyncGe
     if (page.length < limit) return;
     after = page[page.length - 1]!.productId;
   }
+}
+
+/**
+ * When paging the whole catalog (250 a page) costs strictly fewer calls than reading the ready records
+ * by id:in, the durable full-sync job takes over: it is started here and driven by the scheduler
+ * right after this run (store-runner.ts). The request capacity is measured on the store's largest ids,
+ * the longest in a URL. Returns the result that ends this run, or undefined to read by id.
+ */
+async function handOverToFullSync(deps: CategorySyncDeps, store: ActiveStore, summary: ReadinessSummary, catalog: Catalog, fetch: IncludeOptions, log: Logger): Promise<SyncResult | undefined> {
+  const maxId = summary.maxProductId;
+  if (!deps.startFullSyncJob || maxId === undefined || summary.freshRecords === 0) return undefined;
+  const sample = Array.from({ length: Math.min(250, maxId) }, (_, i) => maxId - i);
+  const idsPerRequest = catalog.chunkProductIds(sample, fetch)[0]?.length ?? 1;
+  const batchedCalls = Math.ceil(summary.freshRecords / idsPerRequest);
+  const pages = fullSyncPagesIfCheaper({ batchedCalls, catalogTotal: store.catalogTotal });
+  if (pages === undefined) return undefined;
+  await deps.startFullSyncJob(store.storeHash);
+  log.info({ pending: summary.freshRecords, batchedCalls, pages, catalogTotal: store.catalogTotal }, 'full catalog sync cheaper than id:in reads: job started');
+  return { outcome: 'flushed', dueAtMs: undefined, ...emptyStats('full') };
 }
 
 /** Readiness of the whole pending set, folded page by page: one pass, constant memory. */
@@ -319,6 +346,10 @@ async function syncLeased(deps: CategorySyncDeps, storeHash: string, mode: SyncM
   const ruleFields = ruleSet ? productFetchOptions(ruleSet) : { includeFields: [] };
   // date_modified tells a stale read (eventual consistency) from a current one.
   const fetch: IncludeOptions = { ...ruleFields, includeFields: [...new Set([...(ruleFields.includeFields ?? []), 'date_modified'])] };
+  if (mode === 'auto' && ruleSet) {
+    const handedOver = await handOverToFullSync(deps, store, scan.summary, catalog, fetch, log);
+    if (handedOver) return handedOver;
+  }
   let stats = addStats(emptyStats(ruleSet ? 'batched' : 'no-rules'), { firestoreReads: scan.reads });
   let lastEventAtMs: number | undefined;
 

@@ -185,6 +185,21 @@ describe('category sync (syncStore)', () => {
     expect((await directory.get(hash))?.catalogTotal).toBe(520);
   });
 
+  it('a bulk change that paging the catalog reads more cheaply goes to the full-sync job: GETs = catalog pages, every record completed', async () => {
+    const { store, hash, token } = newStore();
+    // 10-digit ids: about 170 fit one id:in URL, so 600 changed products would cost 4 reads; the
+    // whole catalog (600, as a finished full sync recorded) is 3 pages of 250.
+    store.seedProducts(600, { seed: 7, startId: 1_000_000_000 });
+    const { scheduler, pending, directory } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    await directory.recordSync(hash, { syncedAtMs: Date.now(), catalogTotal: 600 });
+    await pending.enqueue(hash, store.products().map((p) => p.id), 'bulk edit', Date.now() - 1_000);
+    sandbox.resetStats();
+    expect(await scheduler.run(hash)).toMatchObject({ outcome: 'flushed' });
+    await expect.poll(async () => (await pending.load(hash)).length, { timeout: 20_000 }).toBe(0);
+    expect(sandbox.stats(hash).productGets).toBe(3);
+    for (const p of store.products()) expect(managedOf(p.categories)).toEqual(expectedManaged(p));
+  });
+
   it('processes a large pending set in chunks of whole id:in requests: GETs stay at ceil(N / 250)', async () => {
     const { store, hash, token } = newStore({ products: 2_600 });
     const { categorySync, pending } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { pageSize: 400, requestsPerChunk: 2 } });

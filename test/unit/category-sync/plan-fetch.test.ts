@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planFetch } from '../../../src/category-sync/plan-fetch.ts';
+import { fullSyncPagesIfCheaper, planFetch } from '../../../src/category-sync/plan-fetch.ts';
 import { chunkIds, maxIdsPerRequest } from '../../../src/bigcommerce/chunk-ids.ts';
 import { AppError } from '../../../src/errors.ts';
 
@@ -67,5 +67,31 @@ describe('planFetch', () => {
     expect(chunks).toBe(25);
     expect(planFetch({ pendingIds: pending, catalogTotal: 3000, idsPerRequest })).toEqual({ mode: 'full', pages: 12, calls: 12 });
     expect(planFetch({ pendingIds: pending, catalogTotal: 20_000, idsPerRequest })).toEqual(expect.objectContaining({ mode: 'batched', calls: 25 }));
+  });
+});
+
+describe('fullSyncPagesIfCheaper (the bounded sync decides from counts)', () => {
+  it.each([
+    { name: 'few reads in a big catalog: by id', batchedCalls: 2, total: 100_000, pages: undefined },
+    { name: 'bulk change in a small catalog: full', batchedCalls: 10, total: 1000, pages: 4 },
+    { name: 'tie: by id', batchedCalls: 4, total: 1000, pages: undefined },
+    { name: 'unknown total: by id', batchedCalls: 1000, total: undefined, pages: undefined },
+    { name: 'nonsense total: by id', batchedCalls: 1000, total: -5, pages: undefined },
+    { name: 'empty catalog still costs one page', batchedCalls: 2, total: 0, pages: 1 },
+  ])('$name', ({ batchedCalls, total, pages }) => {
+    expect(fullSyncPagesIfCheaper({ batchedCalls, catalogTotal: total })).toBe(pages);
+  });
+
+  it('agrees with planFetch on the same inputs', () => {
+    for (const [pending, total] of [
+      [801, 1000],
+      [800, 1000],
+      [5000, 20_000],
+      [6000, 3000],
+    ] as const) {
+      const plan = planFetch({ pendingIds: range(pending), catalogTotal: total, idsPerRequest: fixedChunks(200) });
+      const pages = fullSyncPagesIfCheaper({ batchedCalls: Math.ceil(pending / 200), catalogTotal: total });
+      expect(plan.mode === 'full' ? plan.pages : undefined).toBe(pages);
+    }
   });
 });

@@ -22,7 +22,7 @@ const SETTINGS: CategorySyncSettings = { windowMs: 1_000, maxWaitMs: 5_000, miss
 
 let n = 0;
 /** A sandbox store, its sync on fakes, and a hook that runs during the first BigCommerce call. */
-function setup(o: { products?: number; rules?: boolean; settings?: Partial<CategorySyncSettings> } = {}) {
+function setup(o: { products?: number; rules?: boolean; settings?: Partial<CategorySyncSettings>; catalogTotal?: number } = {}) {
   n++;
   const hash = `unit${n}${Date.now().toString(36)}`;
   const token = `tok-${hash}`;
@@ -32,7 +32,8 @@ function setup(o: { products?: number; rules?: boolean; settings?: Partial<Categ
   const pending = new FakePendingStore(clock);
   const leases = new FakeLeaseManager();
   const directory = new FakeStoreDirectory();
-  directory.set({ storeHash: hash, accessToken: token, ruleSet: o.rules === false ? undefined : RULES });
+  directory.set({ storeHash: hash, accessToken: token, ruleSet: o.rules === false ? undefined : RULES, catalogTotal: o.catalogTotal });
+  const fullSyncsStarted: string[] = [];
   const hooks: { duringRead?: () => void } = {};
   const fetchWithHook: typeof fetch = (input, init) => {
     const during = hooks.duringRead;
@@ -48,13 +49,34 @@ function setup(o: { products?: number; rules?: boolean; settings?: Partial<Categ
     clock,
     logger: pino({ level: 'silent' }),
     settings: { ...SETTINGS, ...o.settings },
+    startFullSyncJob: (h) => {
+      fullSyncsStarted.push(h);
+      return Promise.resolve();
+    },
   });
   /** Pending records for these products, old enough to be due now. */
   const due = (ids: number[], extra: { deleted?: boolean; newestEventAtMs?: number; newestChangeEventAtMs?: number } = {}) => ids.map((id) => pending.touch(hash, id, { atMs: clock.now() - 2_000, ...extra }));
-  return { hash, store, clock, pending, leases, directory, hooks, sync, due };
+  return { hash, store, clock, pending, leases, directory, hooks, sync, due, fullSyncsStarted };
 }
 
 describe('category sync orchestrator', () => {
+  it('a bulk change costing more id:in reads than paging the catalog hands over to the full-sync job, reading nothing itself', async () => {
+    const t = setup({ products: 600, catalogTotal: 600 });
+    t.due(t.store.products().map((p) => p.id)); // 3 id:in reads against 3 pages: a tie stays by id
+    const tie = await t.sync.syncStore(t.hash);
+    expect(tie).toMatchObject({ outcome: 'flushed', mode: 'batched', fetchRequests: 3 });
+    expect(t.fullSyncsStarted).toEqual([]);
+
+    const bulk = setup({ products: 600, catalogTotal: 400 });
+    bulk.due(bulk.store.products().map((p) => p.id)); // 3 id:in reads against 2 pages
+    expect(await bulk.sync.syncStore(bulk.hash)).toMatchObject({ outcome: 'flushed', mode: 'full', fetchRequests: 0, dueAtMs: undefined });
+    expect(bulk.fullSyncsStarted).toEqual([bulk.hash]);
+    expect(sandbox.stats(bulk.hash).requests).toBe(0);
+    expect(await bulk.pending.load(bulk.hash)).toHaveLength(600); // the job completes them as its pages answer
+    expect(bulk.leases.isHeld(bulk.hash)).toBe(false);
+  });
+
+
   it('ready: reads the due products, writes the rules’ changes, completes the records and records the sync', async () => {
     const t = setup({ products: 30 });
     t.due(t.store.products().map((p) => p.id));
