@@ -7,6 +7,8 @@ import type { IncludeOptions } from '../bigcommerce/catalog-paths.ts';
 import type { RuleSet } from '../rules/rule-set-schema.ts';
 import type { Product } from '../bigcommerce/product.ts';
 import type { PendingStore } from '../events/pending-store.ts';
+import type { ProductHistoryStore } from '../events/product-history.ts';
+import { fullSyncPageHistory } from './chunk-history.ts';
 import { parseIsoDateMs } from '../rules/parse-iso-date.ts';
 import { planCategoryChanges, type ProductState } from '../rules/plan-category-changes.ts';
 import type { ApplyCategoryPlanResult } from '../rules/apply-category-plan.ts';
@@ -39,6 +41,8 @@ export interface FullSyncJobDeps {
   clock: Clock;
   logger: Logger;
   settings: FullSyncJobSettings;
+  /** Per-product history (explain): an entry for every product whose categories a page wrote. */
+  history?: ProductHistoryStore;
 }
 
 /**
@@ -126,6 +130,11 @@ async function syncPage(deps: FullSyncJobDeps, w: { storeHash: string; store: Ac
       w.log.warn({ products: Object.fromEntries(rejected) }, 'category write rejected');
     }
     if (w.lease.lost) return 'lease-lost';
+    if (deps.history) {
+      const entries = fullSyncPageHistory({ products, plan: changes, unwritable: rejected, atMs: clock.now() });
+      // Informational: a failed history write is logged, never fails the job.
+      if (entries.length > 0) await deps.history.record(w.storeHash, entries).catch((err: unknown) => w.log.warn({ err }, 'product history write failed'));
+    }
     const done = await completeAnswered(deps, w.storeHash, p.cursor, finished ? Number.MAX_SAFE_INTEGER : lastId, products);
     stats.firestoreReads += done.reads;
     stats.firestoreWrites += done.completed + done.kept;

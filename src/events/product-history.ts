@@ -18,8 +18,12 @@ export const HISTORY_REASON_LIMIT = 300;
 /** A history document lives this long after its last sync (`expireAt`, TTL policy in terraform/). */
 export const HISTORY_TTL_MS = 90 * 24 * 3_600_000;
 
-/** What the sync did with the product's pending record. */
-export type HistoryOutcome = 'completed' | 'retry' | 'given-up' | 'kept';
+/**
+ * What the sync did with the product: its pending record completed, deferred for another read
+ * ('retry') or given up; 'write-refused' is a full-sync page whose category write BigCommerce
+ * refused (the next full sync tries again).
+ */
+export type HistoryOutcome = 'completed' | 'retry' | 'given-up' | 'write-refused';
 
 export interface HistoryEntry {
   /** When the sync processed the product. */
