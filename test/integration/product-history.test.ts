@@ -1,12 +1,12 @@
 // Per-product history (events/product-history.ts) on the Firestore emulator: the adapter keeps a
 // bounded list per product, and the category sync and the full-sync job write it against the sandbox.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Timestamp } from '@google-cloud/firestore';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { createFirestoreProductHistory } from '../../src/events/firestore-product-history.ts';
 import { createFirestoreEventStore } from '../../src/events/firestore-event-store.ts';
 import { historyEntry, HISTORY_LIMIT, HISTORY_TTL_MS, type HistoryEntry } from '../../src/events/product-history.ts';
-import type { BigCommerceEvent } from '../../src/bigcommerce/webhook-event.ts';
 import { testFirestore } from '../helpers/firestore.ts';
 import { planOrThrow } from '../helpers/events.ts';
 import { expectedManaged, managedOf, testCategorySync } from '../helpers/category-sync.ts';
@@ -32,7 +32,7 @@ describe('Firestore product history', () => {
     expect(got.map((e) => e.atMs)).toEqual(Array.from({ length: HISTORY_LIMIT }, (_, k) => (HISTORY_LIMIT + 5 - k) * 1_000));
     expect(got[0]).toEqual(entry((HISTORY_LIMIT + 5) * 1_000));
     const doc = await db.collection(COLLECTIONS.productHistory).doc('s1_7').get();
-    expect(doc.get('expireAt').toMillis()).toBe((HISTORY_LIMIT + 5) * 1_000 + HISTORY_TTL_MS);
+    expect((doc.get('expireAt') as Timestamp).toMillis()).toBe((HISTORY_LIMIT + 5) * 1_000 + HISTORY_TTL_MS);
     expect(doc.get('storeHash')).toBe('s1');
   });
 
@@ -77,7 +77,7 @@ describe('history written by the syncs', () => {
       store.updateProduct(target.id, { sale_price: 1, price: 10 });
       const events = createFirestoreEventStore(db);
       const send = (scope: string, id: number, k: number) =>
-        events.record(planOrThrow({ scope, producer: `stores/${hash}`, hash: `h${id}-${k}`, created_at: 1_000 + k, data: { type: 'product', id } } as BigCommerceEvent, { storeHash: hash, hash: `h${id}-${k}`, messageId: undefined, publishTime: undefined, nowMs: Date.now() - 2_000 + k, dedupeTtlMs: 1e6 }));
+        events.record(planOrThrow({ scope, producer: `stores/${hash}`, hash: `h${id}-${k}`, created_at: 1_000 + k, data: { type: 'product', id } }, { storeHash: hash, hash: `h${id}-${k}`, messageId: undefined, publishTime: undefined, nowMs: Date.now() - 2_000 + k, dedupeTtlMs: 1e6 }));
       await send('store/product/updated', target.id, 1);
       await send('store/product/inventory/updated', target.id, 2);
       await send('store/product/updated', 999_999, 3);

@@ -20,7 +20,7 @@ import { renderAppShell } from '../../../src/app-api/app-shell.ts';
 import { createActivitySource, createSyncLog } from '../../../src/app-api/activity.ts';
 import { createRulesService } from '../../../src/app-api/rules-service.ts';
 import { createFirestoreProductHistory } from '../../../src/events/firestore-product-history.ts';
-import { historyEntry } from '../../../src/events/product-history.ts';
+import { historyEntry, type HistorySummary } from '../../../src/events/product-history.ts';
 import { createFirestoreFullSyncJobs, jobProgress } from '../../../src/category-sync/full-sync-job-store.ts';
 import { planCategoryChanges, type ProductState } from '../../../src/rules/plan-category-changes.ts';
 import type { Clock } from '../../../src/clock.ts';
@@ -273,9 +273,9 @@ describe('app API', () => {
     await history.record(A, [{ productId: p.id, entry: historyEntry({ productId: p.id, pending, read: undefined, added: [], removed: [], outcome: 'given-up', reason: 'read: 422 refused' }, 4_000) }]);
     // Another store's history of the same product id is not shown.
     await history.record(B, [{ productId: p.id, entry: historyEntry({ productId: p.id, pending: undefined, read: undefined, added: [], removed: [], outcome: 'retry' }, 5_000) }]);
-    const x = (await call(token, 'GET', `/api/app/stores/${A}/explain?product=${p.id}`)).json();
-    expect(x.history.entries.map((e: { atMs: number }) => e.atMs)).toEqual([4_000, 3_000]);
-    expect(x.history.entries[1].events).toEqual({ count: 2, scopes: ['store/product/updated'], lastScope: 'store/product/updated', firstAtMs: 1_000, lastAtMs: 2_000 });
+    const x = (await call(token, 'GET', `/api/app/stores/${A}/explain?product=${p.id}`)).json<{ history: HistorySummary }>();
+    expect(x.history.entries.map((e) => e.atMs)).toEqual([4_000, 3_000]);
+    expect(x.history.entries[1]?.events).toEqual({ count: 2, scopes: ['store/product/updated'], lastScope: 'store/product/updated', firstAtMs: 1_000, lastAtMs: 2_000 });
     expect(x.history).toMatchObject({ lastRead: { atMs: 3_000, found: true, dateModified: '2026-11-01T00:00:00+00:00' }, lastChange: { atMs: 3_000, added: [50], removed: [] }, givenUp: { atMs: 4_000, reason: 'read: 422 refused' } });
   });
 

@@ -20,7 +20,7 @@ const rec = (productId: number, over: Partial<PendingProduct> = {}): PendingProd
   events: 2,
   ...over,
 });
-const product = (id: number): Product => ({ id, categories: [], date_modified: `2026-01-0${id}T00:00:00+00:00` }) as unknown as Product;
+const product = (id: number): Product => ({ id, categories: [], date_modified: `2026-01-0${id}T00:00:00+00:00` });
 const plan = (over: Partial<CategoryPlan> = {}): CategoryPlan => ({ assign: [], unassign: [], changedProductIds: [], skippedProductIds: [], ...over });
 
 describe('chunkHistory', () => {
