@@ -35,29 +35,39 @@ function writtenChanges(plan: CategoryPlan, unwritable: ReadonlyMap<number, stri
 }
 
 /**
- * History entries of one full-sync page (pure): only for the products whose categories were written
- * or whose write was refused. A full sync reads the whole catalog; an entry for every product read
- * would cost one history read and write per catalog product per full sync, for products it left as
- * they were.
+ * History entries of one full-sync page (pure): for the products whose categories were written or
+ * whose write was refused, and for the pending records the page answered (their events are folded
+ * in). A full sync reads the whole catalog; an entry for every product read would cost one history
+ * read and write per catalog product per full sync, for products it left as they were.
  */
-export function fullSyncPageHistory(x: { products: readonly Product[]; plan: CategoryPlan; unwritable: ReadonlyMap<number, string>; atMs: number }): { productId: number; entry: HistoryEntry }[] {
+export function fullSyncPageHistory(x: { products: readonly Product[]; plan: CategoryPlan; unwritable: ReadonlyMap<number, string>; answered?: readonly PendingProduct[]; atMs: number }): { productId: number; entry: HistoryEntry }[] {
   const { added, removed } = writtenChanges(x.plan, x.unwritable);
+  const pendingOf = new Map((x.answered ?? []).map((p) => [p.productId, p]));
+  const read = new Map(x.products.map((p) => [p.id, p]));
+  const ids = new Set([...x.products.map((p) => p.id), ...pendingOf.keys()]);
   const out: { productId: number; entry: HistoryEntry }[] = [];
-  for (const p of x.products) {
-    const refused = x.unwritable.get(p.id);
-    if (refused === undefined && !added.has(p.id) && !removed.has(p.id)) continue;
+  for (const id of [...ids].sort((a, b) => a - b)) {
+    const refused = x.unwritable.get(id);
+    const record = pendingOf.get(id);
+    if (refused === undefined && record === undefined && !added.has(id) && !removed.has(id)) continue;
+    const product = read.get(id);
     const processed: ProcessedProduct = {
-      productId: p.id,
-      pending: undefined,
-      read: { found: true, dateModified: typeof p.date_modified === 'string' ? p.date_modified : undefined },
-      added: added.get(p.id) ?? [],
-      removed: removed.get(p.id) ?? [],
+      productId: id,
+      pending: record && pendingPart(record),
+      read: { found: product !== undefined, dateModified: typeof product?.date_modified === 'string' ? product.date_modified : undefined },
+      added: added.get(id) ?? [],
+      removed: removed.get(id) ?? [],
       outcome: refused === undefined ? 'completed' : 'write-refused',
       reason: refused,
     };
-    out.push({ productId: p.id, entry: historyEntry(processed, x.atMs) });
+    out.push({ productId: id, entry: historyEntry(processed, x.atMs) });
   }
   return out;
+}
+
+/** The events part of a pending record (a loaded record carries its event count). */
+function pendingPart(p: PendingProduct): ProcessedProduct['pending'] {
+  return { events: 'events' in p && typeof p.events === 'number' ? p.events : 1, scopes: p.scopes ?? [], lastScope: p.lastScope, waitingSinceMs: p.waitingSinceMs, lastSeenAtMs: p.lastSeenAtMs };
 }
 
 /** One history entry per product of a chunk: its events, the read, the categories written, the outcome (pure). */
@@ -79,7 +89,7 @@ export function chunkHistory(x: ChunkHistoryInput): { productId: number; entry: 
     else if (retry.has(p.productId)) outcome = 'retry';
     const processed: ProcessedProduct = {
       productId: p.productId,
-      pending: { events: 'events' in p && typeof p.events === 'number' ? p.events : 1, scopes: p.scopes ?? [], lastScope: p.lastScope, waitingSinceMs: p.waitingSinceMs, lastSeenAtMs: p.lastSeenAtMs },
+      pending: pendingPart(p),
       read: readRefused !== undefined ? undefined : { found: product !== undefined, dateModified: typeof product?.date_modified === 'string' ? product.date_modified : undefined },
       added: added.get(p.productId) ?? [],
       removed: removed.get(p.productId) ?? [],

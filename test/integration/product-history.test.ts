@@ -97,15 +97,18 @@ describe('history written by the syncs', () => {
     }
   });
 
-  it('a full-sync job writes entries for the products whose categories it changed only, and its slices land in the sync log', async () => {
+  it('a full-sync job writes entries for the products it changed and the pending records it answered only, and its slices land in the sync log', async () => {
     const hash = `histf${Date.now().toString(36)}`;
     const token = `tok-${hash}`;
     const store = sandbox.createStore({ hash, accessToken: token, seed: 4 });
     store.seedProducts(300, { seed: 4 });
-    const { fullSync, history, syncLog, close } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
+    const { fullSync, history, syncLog, pending, close } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token } });
     try {
       const wrong = store.products().filter((p) => managedOf(p.categories).join() !== expectedManaged(p).join()).map((p) => p.id);
       expect(wrong.length).toBeGreaterThan(0);
+      // A product already right, with an event waiting: the job answers it, so its history shows the event.
+      const waiting = store.products().find((p) => !wrong.includes(p.id))!.id;
+      await pending.enqueue(hash, [waiting], 'backfill', Date.now() - 60_000);
       await fullSync.start(hash);
       for (let k = 0; k < 20; k++) {
         const r = await fullSync.runSlice(hash);
@@ -113,7 +116,8 @@ describe('history written by the syncs', () => {
       }
       expect((await fullSync.progress(hash))?.state).toBe('done');
       const docs = await db.collection(COLLECTIONS.productHistory).where('storeHash', '==', hash).get();
-      expect(docs.docs.map((d) => d.get('productId') as number).sort((a, b) => a - b)).toEqual([...wrong].sort((a, b) => a - b));
+      expect(docs.docs.map((d) => d.get('productId') as number).sort((a, b) => a - b)).toEqual([...wrong, waiting].sort((a, b) => a - b));
+      expect(await history.read(hash, waiting)).toMatchObject([{ events: { count: 1, scopes: ['backfill'] }, read: { found: true }, added: [], removed: [], outcome: 'completed' }]);
       const [e] = await history.read(hash, wrong[0]!);
       expect(e).toMatchObject({ events: undefined, read: { found: true }, outcome: 'completed' });
       expect(e!.added.length + e!.removed.length).toBeGreaterThan(0);

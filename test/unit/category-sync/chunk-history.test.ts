@@ -56,6 +56,14 @@ describe('chunkHistory', () => {
 });
 
 describe('fullSyncPageHistory', () => {
+  it('the pending records a page answered get an entry with their events, changed or not (a deleted one: not found)', () => {
+    const out = fullSyncPageHistory({ products: [product(1), product(2)], plan: plan(), unwritable: new Map(), answered: [rec(2), rec(9, { deleteSeen: true })], atMs: 7 });
+    expect(out.map((x) => [x.productId, x.entry.events?.count, x.entry.read?.found])).toEqual([
+      [2, 2, true],
+      [9, 2, false],
+    ]);
+  });
+
   it('only products whose categories were written or whose write was refused', () => {
     const out = fullSyncPageHistory({
       products: [product(1), product(2), product(3)],
