@@ -34,6 +34,9 @@ import type { SignedPayload } from './stores/app-routes.ts';
 import { appApiPlugin } from './app-api/app-api-plugin.ts';
 import { createSessionTokens } from './app-api/app-session.ts';
 import { loadAppAssets, renderAppShell } from './app-api/app-shell.ts';
+import { createFirestoreProductHistory } from './events/firestore-product-history.ts';
+import type { ProductHistoryStore } from './events/product-history.ts';
+import type { RunContext } from './category-sync/run-context.ts';
 import { createActivitySource, createSyncLog, withSyncLog, type SyncLog } from './app-api/activity.ts';
 import { createRulesService } from './app-api/rules-service.ts';
 import { join } from 'node:path';
@@ -139,6 +142,8 @@ interface Core {
   rateLimiters: RateLimiterRegistry;
   storeRules: StoreRules;
   syncLog: SyncLog;
+  /** Per-product history (written by the syncs, read by explain). */
+  history: ProductHistoryStore;
 }
 
 /**
@@ -146,7 +151,7 @@ interface Core {
  * `openApp` is what /load renders. Off without a client secret (it keys the sessions).
  */
 function merchantApp(core: Core): { plugin: RoutePlugin | undefined; openApp: ((p: SignedPayload) => string) | undefined } {
-  const { config, clock, logger, db, registry, directory, pending, clientFor, rateLimiters, storeRules, syncLog } = core;
+  const { config, clock, logger, db, registry, directory, pending, clientFor, rateLimiters, storeRules, syncLog, history, fullSync } = core;
   const { clientSecret } = config.bigcommerce;
   if (!clientSecret) return { plugin: undefined, openApp: undefined };
   const sessions = createSessionTokens({ clientSecret, nowMs: () => clock.now() });
@@ -159,7 +164,8 @@ function merchantApp(core: Core): { plugin: RoutePlugin | undefined; openApp: ((
     // Saving or rolling back rules re-syncs the whole catalog: one function, one place.
     rules: createRulesService({ storeRules, startFullSync: (storeHash) => startFullSync(core, storeHash), logger }),
     clientFor,
-    activity: createActivitySource({ db, registry, pending, rateLimiters, syncLog, clock }),
+    activity: createActivitySource({ db, registry, pending, rateLimiters, syncLog, clock, fullSync }),
+    history,
     clock,
     logger,
     assets,
@@ -257,7 +263,10 @@ export async function createServices(config: Config, overrides: ServiceOverrides
 
   const storeRules = createStoreRules({ db, clock });
   const syncLog = createSyncLog(db);
-  const fullSync: FullSyncJobs = createFullSyncJobs({
+  const history = createFirestoreProductHistory(db);
+  const onLogError = (err: unknown) => logger.warn({ err }, 'sync log write failed');
+  const baseFullSync: FullSyncJobs = createFullSyncJobs({
+    history,
     jobs: createFirestoreFullSyncJobs(db),
     pending,
     leases,
@@ -267,6 +276,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     logger,
     settings: { sliceMs: config.flush.sliceMs, staleToleranceMs: config.flush.staleToleranceMs, maxUrlLength: 2047, ...settings.fullSync },
   });
+  // Every slice of a full-sync job that did work lands in the sync log too (mode 'full').
+  const loggedSlice = withSyncLog((storeHash: string, _mode?: 'full', ctx?: RunContext) => baseFullSync.runSlice(storeHash, ctx), syncLog, clock, onLogError);
+  const fullSync: FullSyncJobs = { ...baseFullSync, runSlice: (storeHash, ctx) => loggedSlice(storeHash, 'full', ctx) };
   const baseSync = createCategorySync({
     pending,
     leases,
@@ -274,12 +286,13 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     clientFor,
     clock,
     logger,
+    history,
     settings: categorySyncSettings(config, settings.categorySync),
     // Paging the whole catalog is cheaper for a bulk change: the job takes over (the scheduler drives it).
     startFullSyncJob: (storeHash) => fullSync.start(storeHash),
   });
   // Every sync's outcome lands in the store's sync log (the app's activity screen).
-  const categorySync = { ...baseSync, syncStore: withSyncLog(baseSync.syncStore, syncLog, clock, (err) => logger.warn({ err }, 'sync log write failed')) };
+  const categorySync = { ...baseSync, syncStore: withSyncLog(baseSync.syncStore, syncLog, clock, onLogError) };
   const scheduler: SyncScheduler = createSyncScheduler({
     categorySync: createStoreRunner({ pendingSync: categorySync, jobs: fullSync }),
     jobs: fullSync,
@@ -292,7 +305,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const reconciler: WebhookReconciler | undefined =
     reconcileSettings && createWebhookReconciler({ directory, registry, pending, clientFor, clock, logger, settings: reconcileSettings, onEnqueued: (storeHash) => scheduler.notify(storeHash) });
 
-  const core: Core = { config, clock, logger, db, directory, registry, pending, scheduler, fullSync, reconciler, clientFor, rateLimiters, storeRules, syncLog };
+  const core: Core = { config, clock, logger, db, directory, registry, pending, scheduler, fullSync, reconciler, clientFor, rateLimiters, storeRules, syncLog, history };
   return {
     ...core,
     categorySync,

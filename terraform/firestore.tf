@@ -1,6 +1,6 @@
 # Firestore (Native mode). Collections used by the service: eventMarkers, eventChunks, pendingProducts,
-# rejections, givenUp, droppedStores (all with an `expireAt` TTL), pendingStores (the store index),
-# flushLeases, stores.
+# rejections, givenUp, droppedStores, productHistory, and the syncLog subcollection of stores (all with
+# an `expireAt` TTL), pendingStores (the store index), flushLeases, stores.
 
 resource "google_firestore_database" "main" {
   name                    = var.firestore_database_id
@@ -19,13 +19,19 @@ locals {
   # pendingProducts and eventChunks are written in bursts of hundreds per second too. pendingProducts
   # expire 7 days after their last event: a safety net for stores no sweep settles (the sweep drops
   # the work of uninstalled and unknown stores first).
+  # productHistory (one document per product a sync processed, 90 days after its last sync) is written
+  # a chunk at a time by the syncs, hundreds per second during a full sync. syncLog is the
+  # subcollection stores/{hash}/syncLog: a field override names the collection group, so it covers
+  # every store's log (14 days).
   ttl_collections = {
     eventMarkers    = true
     eventChunks     = true
     pendingProducts = true
+    productHistory  = true
     rejections      = false
     givenUp         = false
     droppedStores   = false
+    syncLog         = false
   }
 }
 

@@ -5,6 +5,7 @@ import type { PendingStore } from '../events/pending-store.ts';
 import { pendingDocId } from '../firestore/document-ids.ts';
 import { COLLECTIONS } from '../firestore/collections.ts';
 import type { StoreRegistry } from '../stores/store-registry.ts';
+import type { JobProgress } from '../category-sync/full-sync-job-store.ts';
 
 /** One category sync (flush) of a store as the activity screen lists it. */
 export interface SyncLogEntry {
@@ -33,6 +34,8 @@ export interface StoreActivity {
   lastEventAtMs: number | undefined;
   lastSyncAtMs: number | undefined;
   pending: number;
+  /** The store's full-sync job (running or the last one): done / total, rate, ETA; undefined when it never had one. */
+  fullSync: JobProgress | undefined;
   recentSyncs: SyncLogEntry[];
   givenUp: GivenUpProduct[];
   webhooks: { lastReconcileAtMs: number | undefined; gapSinceMs: number | undefined; lastBackfillAtMs: number | undefined };
@@ -140,13 +143,25 @@ export function withSyncLog<M extends string, R extends SyncResultLike, C = neve
   };
 }
 
-export function createActivitySource(deps: { db: Firestore; registry: StoreRegistry; pending: PendingStore; rateLimiters: RateLimiterRegistry; syncLog: SyncLog; clock: Clock }): ActivitySource {
+export function createActivitySource(deps: {
+  db: Firestore;
+  registry: StoreRegistry;
+  pending: PendingStore;
+  rateLimiters: RateLimiterRegistry;
+  syncLog: SyncLog;
+  clock: Clock;
+  /** The store's full-sync job progress (category-sync/full-sync-job.ts). */
+  fullSync: { progress(storeHash: string): Promise<JobProgress | undefined> };
+}): ActivitySource {
   const givenUpCol = deps.db.collection(COLLECTIONS.givenUp);
+  const pendingCol = deps.db.collection(COLLECTIONS.pending);
   return {
     async activity(storeHash) {
-      const [life, pending, recentSyncs, given] = await Promise.all([
+      const [life, pending, fullSync, recentSyncs, given] = await Promise.all([
         deps.registry.lifecycle(storeHash),
-        deps.pending.load(storeHash),
+        // A count() aggregation: exact, memory O(1) whatever the store holds (billed one read per 1,000 records).
+        pendingCol.where('storeHash', '==', storeHash).count().get(),
+        deps.fullSync.progress(storeHash),
         deps.syncLog.recent(storeHash),
         // Equality only (no composite index needed); a store has few given-up products (30-day TTL).
         givenUpCol.where('storeHash', '==', storeHash).limit(200).get(),
@@ -157,7 +172,8 @@ export function createActivitySource(deps: { db: Firestore; registry: StoreRegis
       return {
         lastEventAtMs: life?.lastEventAtMs,
         lastSyncAtMs: life?.lastFlushAtMs,
-        pending: pending.length,
+        pending: pending.data().count,
+        fullSync,
         recentSyncs,
         givenUp: given.docs
           .map((d) => {

@@ -10,6 +10,7 @@ import { parseRuleSet } from '../rules/rule-set-schema.ts';
 import type { StoreDirectory } from '../stores/store-directory.ts';
 import type { RuleAuthor, StoreRules } from '../stores/store-rules.ts';
 import type { ActivitySource } from './activity.ts';
+import { summarizeHistory, type ProductHistoryStore } from '../events/product-history.ts';
 import { bearerToken, type AppSession, type SessionTokens } from './app-session.ts';
 import type { AppAssets } from './app-shell.ts';
 import { listCategories, searchProducts, type CatalogTransport } from './catalog-reads.ts';
@@ -29,6 +30,8 @@ export interface AppApiDeps {
   /** The store's one paced client (shared rate limiter). */
   clientFor: (store: { storeHash: string; accessToken: string }) => CatalogTransport | BigCommerceClient;
   activity: ActivitySource;
+  /** Per-product history shown by explain; explain omits it when undefined. */
+  history?: Pick<ProductHistoryStore, 'read'>;
   clock: Clock;
   logger: Logger;
   /** The built web bundle, served at /app/assets/; undefined when not built. */
@@ -228,7 +231,8 @@ export function appApiPlugin(deps: AppApiDeps): RoutePlugin {
         const ruleSet = store.ruleSet ?? { rules: [] };
         const explanation = await explainProduct(client, q.data.product, ruleSet, deps.clock.now());
         if (!explanation) throw new AppError(ErrorCode.APP_PRODUCT_NOT_FOUND, `product ${q.data.product} does not exist in this store`);
-        return explanation;
+        if (!deps.history) return explanation;
+        return { ...explanation, history: summarizeHistory(await deps.history.read(store.storeHash, q.data.product)) };
       });
 
       api.get<{ Params: { storeHash: string } }>(`${APP_API_PREFIX}/activity`, (request) => deps.activity.activity(request.params.storeHash));

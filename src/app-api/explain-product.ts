@@ -7,6 +7,7 @@ import type { CatalogTransport } from './catalog-reads.ts';
 import { ProductResponseSchema } from '../bigcommerce/product.ts';
 import { productPath } from '../bigcommerce/catalog-paths.ts';
 import { isAppError, ErrorCode } from '../errors.ts';
+import type { HistorySummary } from '../events/product-history.ts';
 
 export interface ProductExplanation {
   product: { id: number; name: string | undefined; sku: string | undefined };
@@ -15,6 +16,8 @@ export interface ProductExplanation {
   rules: { name: string; categoryId: number; verdict: boolean; condition: ConditionExplanation }[];
   /** Managed categories: is the product in it now, should it be. */
   categories: { categoryId: number; member: boolean; desired: boolean; change: 'add' | 'remove' | 'none' }[];
+  /** The product's history here (recent syncs: events, read, change written, given up); absent where no history store is wired. */
+  history?: HistorySummary;
 }
 
 function conditionFields(c: Condition, into: Set<string>): void {

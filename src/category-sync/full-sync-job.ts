@@ -7,6 +7,8 @@ import type { IncludeOptions } from '../bigcommerce/catalog-paths.ts';
 import type { RuleSet } from '../rules/rule-set-schema.ts';
 import type { Product } from '../bigcommerce/product.ts';
 import type { PendingStore } from '../events/pending-store.ts';
+import type { ProductHistoryStore } from '../events/product-history.ts';
+import { fullSyncPageHistory } from './chunk-history.ts';
 import { parseIsoDateMs } from '../rules/parse-iso-date.ts';
 import { planCategoryChanges, type ProductState } from '../rules/plan-category-changes.ts';
 import type { ApplyCategoryPlanResult } from '../rules/apply-category-plan.ts';
@@ -39,6 +41,8 @@ export interface FullSyncJobDeps {
   clock: Clock;
   logger: Logger;
   settings: FullSyncJobSettings;
+  /** Per-product history (explain): an entry for every product whose categories a page wrote. */
+  history?: ProductHistoryStore;
 }
 
 /**
@@ -64,8 +68,10 @@ interface SliceStats {
 }
 
 /** Completes the pending records in (afterId, lastId] that this page answered (read current, or gone after a delete). */
-async function completeAnswered(deps: FullSyncJobDeps, storeHash: string, afterId: number, lastId: number, products: readonly Product[]): Promise<{ reads: number; completed: number; kept: number }> {
+async function completeAnswered(deps: FullSyncJobDeps, storeHash: string, afterId: number, lastId: number, products: readonly Product[]): Promise<{ reads: number; completed: number; kept: number; answered: PendingProduct[] }> {
   const byId = new Map(products.map((p) => [p.id, p]));
+  // The records this page answered, for the product history: bounded by the page's id range.
+  const answeredAll: PendingProduct[] = [];
   let reads = 0;
   let completed = 0;
   let kept = 0;
@@ -81,12 +87,13 @@ async function completeAnswered(deps: FullSyncJobDeps, storeHash: string, afterI
       return !isStaleRead(p, modifiedMs, deps.settings.staleToleranceMs);
     });
     const r = await deps.pending.complete(storeHash, answered);
+    answeredAll.push(...answered);
     completed += r.removed;
     kept += r.kept;
     cursor = page[page.length - 1]!.productId;
     if (page.length < 500) break;
   }
-  return { reads, completed, kept };
+  return { reads, completed, kept, answered: answeredAll };
 }
 
 /** The job and its store when there is work to do, or the result that ends the run (finishing a job nothing can drive). */
@@ -127,6 +134,11 @@ async function syncPage(deps: FullSyncJobDeps, w: { storeHash: string; store: Ac
     }
     if (w.lease.lost) return 'lease-lost';
     const done = await completeAnswered(deps, w.storeHash, p.cursor, finished ? Number.MAX_SAFE_INTEGER : lastId, products);
+    if (deps.history) {
+      const entries = fullSyncPageHistory({ products, plan: changes, unwritable: rejected, answered: done.answered, atMs: clock.now() });
+      // Informational: a failed history write is logged, never fails the job.
+      if (entries.length > 0) await deps.history.record(w.storeHash, entries).catch((err: unknown) => w.log.warn({ err }, 'product history write failed'));
+    }
     stats.firestoreReads += done.reads;
     stats.firestoreWrites += done.completed + done.kept;
     stats.completed += done.completed;

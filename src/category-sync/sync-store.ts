@@ -12,6 +12,8 @@ import type { ApplyCategoryPlanResult } from '../rules/apply-category-plan.ts';
 import type { RuleSet } from '../rules/rule-set-schema.ts';
 import type { StoreContext, StoreDirectory } from '../stores/store-directory.ts';
 import type { PendingStore } from '../events/pending-store.ts';
+import type { ProductHistoryStore } from '../events/product-history.ts';
+import { chunkHistory } from './chunk-history.ts';
 import type { Lease, LeaseManager } from './sync-lease.ts';
 import { dueAtMsOf, EMPTY_READINESS, foldReadiness, isReadyNow, type DebounceSettings, type PendingProduct, type ReadinessSummary } from './readiness.ts';
 import { planSyncOutcome, type SyncOutcomeSettings } from './plan-sync-outcome.ts';
@@ -57,6 +59,8 @@ export interface CategorySyncDeps {
    * records its pages answer.
    */
   startFullSyncJob?: (storeHash: string) => Promise<unknown>;
+  /** Per-product history for the app's explain screen: one entry per processed product per sync. */
+  history?: ProductHistoryStore;
 }
 
 export type SyncMode = 'auto' | 'full';
@@ -308,6 +312,11 @@ async function syncChunk(deps: CategorySyncDeps, w: { storeHash: string; client:
   if (outcome.exhausted.length > 0) givenUp += await giveUpWithReasons(deps, w.storeHash, outcome.exhausted, () => 'not found after repeated reads', log);
   givenUp += await giveUpWithReasons(deps, w.storeHash, unreadable, (p) => read.rejected.get(p.productId) ?? 'read rejected', log);
   givenUp += await giveUpWithReasons(deps, w.storeHash, refused, (p) => unwritable.get(p.productId) ?? 'write rejected', log);
+  if (deps.history) {
+    // Informational: a failed history write is logged, never fails the sync that did the work.
+    const entries = chunkHistory({ chunk, products: read.products, readRejected: read.rejected, plan: changes, unwritable, retry: outcome.retry, exhausted: outcome.exhausted, atMs: w.nowMs });
+    await deps.history.record(w.storeHash, entries).catch((err: unknown) => log.warn({ err }, 'product history write failed'));
+  }
   return {
     pendingRead: chunk.length,
     fetchRequests: read.requests,

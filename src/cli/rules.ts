@@ -5,7 +5,7 @@
 //   rules preview --store HASH [--file F]       dry run against the live catalog (writes nothing)
 //   rules history --store HASH                  versions: when, who, what changed
 //   rules rollback --store HASH --version N     restore version N as a new version, then run a full sync
-//   explain --store HASH --product ID           why a product is or is not in each managed category
+//   explain --store HASH --product ID           why a product is or is not in each managed category, and its history
 // Env: the service's (GOOGLE_CLOUD_PROJECT, FIRESTORE_EMULATOR_HOST, BIGCOMMERCE_*, TOKEN_ENCRYPTION_KEY,
 // CATEGORY_RULES_FILE). The full sync after set/rollback runs here, under the store's sync lease.
 import { readFile } from 'node:fs/promises';
@@ -19,6 +19,7 @@ import { createRulesService } from '../app-api/rules-service.ts';
 import { previewRules, type PreviewResult } from '../app-api/preview-rules.ts';
 import { explainProduct, type ProductExplanation } from '../app-api/explain-product.ts';
 import type { ConditionExplanation } from '../rules/evaluate-condition.ts';
+import { summarizeHistory, type HistorySummary } from '../events/product-history.ts';
 import { cliConfig, CliUsageError, type CliGroup, type CliIo, type CliValues } from './cli.ts';
 import { createServices } from '../services.ts';
 import { isStoreHash } from '../bigcommerce/store-hash.ts';
@@ -45,7 +46,7 @@ async function rulesFromEnv(env: CliIo['env']) {
     },
     logger,
   });
-  return { directory: services.directory, storeRules: services.storeRules, rules, clientFor: services.clientFor, waitForSync: () => sync, close: () => services.close() };
+  return { directory: services.directory, storeRules: services.storeRules, rules, clientFor: services.clientFor, history: services.history, waitForSync: () => sync, close: () => services.close() };
 }
 
 function store(values: CliValues): string {
@@ -97,7 +98,35 @@ function treeLines(e: ConditionExplanation, depth = 0): string[] {
   return [`${pad}${mark} ${e.kind}`, ...e.children.flatMap((c) => treeLines(c, depth + 1))];
 }
 
-/** `explain`: the product, each rule's tree with verdicts, managed categories now vs desired. */
+const iso = (ms: number) => new Date(ms).toISOString();
+const changeText = (e: { added: number[]; removed: number[] }) => [e.added.length ? `+${e.added.join(',')}` : '', e.removed.length ? `-${e.removed.join(',')}` : ''].filter(Boolean).join(' ') || 'none';
+
+/** The product's history here: status lines, then one row per sync that processed it (newest first). */
+function historyLines(h: HistorySummary): string[] {
+  return [
+    '',
+    `last read: ${h.lastRead ? `${iso(h.lastRead.atMs)} ${h.lastRead.found ? `(date_modified ${h.lastRead.dateModified ?? 'unknown'})` : '(not found)'}` : 'never'}`,
+    `last change written: ${h.lastChange ? `${iso(h.lastChange.atMs)} ${changeText(h.lastChange)}` : 'none'}`,
+    `given up: ${h.givenUp ? `${iso(h.givenUp.atMs)} ${h.givenUp.reason}` : 'no'}`,
+    ...(h.entries.length === 0
+      ? ['history: no sync has processed this product yet']
+      : [
+          '',
+          formatTable(
+            ['SYNC', 'EVENTS', 'READ', 'WRITTEN', 'OUTCOME'],
+            h.entries.map((e) => [
+              iso(e.atMs),
+              e.events ? `${e.events.count} (${e.events.scopes.join(' ')}) last ${iso(e.events.lastAtMs)}` : 'full sync',
+              e.read ? (e.read.found ? (e.read.dateModified ?? 'found') : 'not found') : 'not read',
+              changeText(e),
+              e.reason ? `${e.outcome}: ${e.reason}` : e.outcome,
+            ]),
+          ),
+        ]),
+  ];
+}
+
+/** `explain`: the product, each rule's tree with verdicts, managed categories now vs desired, its history. */
 export function formatExplanation(x: ProductExplanation): string {
   return [
     `product ${x.product.id} ${x.product.name ?? ''} (${x.product.sku ?? 'no SKU'})`,
@@ -108,6 +137,7 @@ export function formatExplanation(x: ProductExplanation): string {
       ['CATEGORY', 'MEMBER NOW', 'SHOULD BE', 'NEXT SYNC'],
       x.categories.map((c) => [String(c.categoryId), c.member ? 'yes' : 'no', c.desired ? 'yes' : 'no', c.change]),
     ),
+    ...(x.history ? historyLines(x.history) : []),
   ].join('\n');
 }
 
@@ -260,11 +290,12 @@ export const explainGroup: CliGroup = {
         try {
           const s = await ctx.directory.get(h);
           if (!s?.accessToken) throw new CliUsageError(`store ${h} is not installed (no access token)`);
-          const x = await explainProduct(ctx.clientFor({ storeHash: h, accessToken: s.accessToken }), id, s.ruleSet ?? { rules: [] }, systemClock.now());
-          if (!x) {
+          const read = await explainProduct(ctx.clientFor({ storeHash: h, accessToken: s.accessToken }), id, s.ruleSet ?? { rules: [] }, systemClock.now());
+          if (!read) {
             io.err(`product ${id} does not exist in store ${h}`);
             return 1;
           }
+          const x: ProductExplanation = { ...read, history: summarizeHistory(await ctx.history.read(h, id)) };
           io.out(values.json === true ? JSON.stringify(x, null, 2) : formatExplanation(x));
           return 0;
         } finally {

@@ -30,6 +30,8 @@ function toPending(doc: DocumentSnapshot): LoadedPending {
     attempts: (doc.get('attempts') as number | undefined) ?? 0,
     staleRereads: (doc.get('staleRereads') as number | undefined) ?? 0,
     notBeforeMs: millis(doc.get('notBefore')),
+    scopes: Array.isArray(doc.get('scopes')) ? (doc.get('scopes') as unknown[]).filter((x): x is string => typeof x === 'string') : [],
+    lastScope: typeof doc.get('lastScope') === 'string' ? (doc.get('lastScope') as string) : undefined,
   };
 }
 

@@ -16,6 +16,9 @@ export interface PendingProduct {
   /** Reads that did not find the product (or found it older than its newest event). */
   attempts: number;
   notBeforeMs: number | undefined;
+  /** Distinct scopes of the events folded into the record, and the latest one (for the product's history). */
+  scopes?: readonly string[];
+  lastScope?: string | undefined;
 }
 
 /**

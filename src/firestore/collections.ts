@@ -28,4 +28,6 @@ export const COLLECTIONS = {
   leases: 'flushLeases',
   /** One resumable full catalog sync per store: state, cursor (last product id done), progress. */
   fullSyncJobs: 'fullSyncJobs',
+  /** One document per store + product the category sync processed: its last entries (events/product-history.ts); `expireAt` TTL. */
+  productHistory: 'productHistory',
 } as const;

@@ -39,6 +39,10 @@ let browser: Browser;
 let page: Page;
 let app: FrameLocator;
 let panel: Server;
+/** Products the apply adds to Sale (from the preview's plan): their history must show it. */
+let addedToSale = new Set<number>();
+/** date_modified before the apply: what the full sync read (its own write moves it afterwards). */
+let modifiedBefore = new Map<number, string | undefined>();
 
 /** The app's frame as the merchant sees it, after it painted (a cross-site iframe paints in its own process). */
 async function shot(name: string) {
@@ -159,6 +163,8 @@ describe.skipIf(!CHROMIUM)('merchant app in Chromium', () => {
     await until('the preview result', () => app.getByTestId('preview-result').isVisible());
     const plan = planCategoryChanges(store.products() as unknown as ProductState[], { rules: [{ name: 'On sale', categoryId: SALE, when: { field: 'sale_price', op: 'gt', value: 0 } }] }, Date.now());
     const adds = plan.assign.length;
+    addedToSale = new Set(plan.assign.filter((a) => a.categoryId === SALE).map((a) => a.productId));
+    modifiedBefore = new Map(store.products().map((p) => [p.id, p.date_modified]));
     const removes = plan.unassign.find((u) => u.categoryId === SALE)?.productIds.length ?? 0;
     expect(adds).toBeGreaterThan(0);
     expect(removes).toBe(12);
@@ -179,16 +185,34 @@ describe.skipIf(!CHROMIUM)('merchant app in Chromium', () => {
     await shot('4-applied');
   });
 
-  it('explain shows each condition’s verdict for a product', async () => {
-    const onSale = store.products().find((p) => p.sale_price > 0)!;
+  it('explain shows each condition’s verdict for a product, and its history: the full sync added it to Sale', async () => {
+    const onSale = store.products().find((p) => p.sale_price > 0 && addedToSale.has(p.id))!;
     await app.getByText('Explain a product').click();
     await app.getByTestId('explain-query').fill(String(onSale.id));
-    await app.getByTestId('explain-button').click();
-    await until('the explanation', () => app.getByTestId('explain-result').isVisible());
+    // The job writes the history right after the category writes: ask again until it is there.
+    await until('the history entry of the apply', async () => {
+      await app.getByTestId('explain-button').click();
+      await until('the explanation', () => app.getByTestId('explain-result').isVisible());
+      return /added to .*Sale/.test((await app.getByTestId('explain-history').textContent()) ?? '');
+    });
+    const history = (await app.getByTestId('explain-history').textContent()) ?? '';
+    expect(history).toContain('full sync');
+    expect(history).toContain(`modified ${modifiedBefore.get(onSale.id)!}`);
+    expect(history).toMatch(/Last change written: .*added to .*Sale/);
     const leaf = app.getByTestId('explain-rule-0').getByTestId('leaf');
     expect(await leaf.textContent()).toContain('true');
     expect(await leaf.getByTestId('leaf-actual').textContent()).toBe(JSON.stringify(onSale.sale_price));
     expect(await app.getByTestId('explain-result').textContent()).toContain('matches');
     await shot('5-explain');
+  });
+
+  it('activity shows the full-sync job done, and its run in the recent syncs', async () => {
+    await app.getByText('Activity', { exact: true }).click();
+    await until('the full-sync job', () => app.getByTestId('activity-full-sync').isVisible());
+    const job = (await app.getByTestId('activity-full-sync').textContent()) ?? '';
+    expect(job).toContain('done');
+    expect(job).toContain(`${PRODUCTS} of ${PRODUCTS} products`);
+    expect((await app.getByText('Recent syncs').locator('xpath=ancestor::*[3]').textContent()) ?? '').toContain('full');
+    await shot('6-activity');
   });
 });

@@ -1,9 +1,23 @@
 import { Badge, Box, Button, Flex, H4, Panel, Small, Table, Text } from '@bigcommerce/big-design';
 import { useCallback, useEffect, useState } from 'react';
 import { request } from './api.ts';
-import type { Activity } from './types.ts';
+import type { Activity, FullSyncProgress } from './types.ts';
 
 const at = (ms: number | undefined) => (ms ? new Date(ms).toLocaleString() : 'never');
+const duration = (s: number) => (s < 90 ? `${s} s` : s < 5_400 ? `${Math.round(s / 60)} min` : `${Math.round(s / 360) / 10} h`);
+
+/** The store's full-sync job: done / total, rate, ETA. */
+function FullSync({ j }: { j: FullSyncProgress }) {
+  const total = j.total === undefined ? '?' : String(j.total);
+  return (
+    <Text data-testid="activity-full-sync">
+      <Badge label={j.state === 'running' ? 'running' : 'done'} variant={j.state === 'running' ? 'warning' : 'success'} marginRight="xSmall" />
+      {j.done} of {total} products{j.ratePerSecond !== undefined ? ` · ${j.ratePerSecond}/s` : ''}
+      {j.state === 'running' ? ` · ${j.etaSeconds === undefined ? 'time left unknown' : `about ${duration(j.etaSeconds)} left`}` : ` · finished ${at(j.finishedAt ? Date.parse(j.finishedAt) : undefined)}`}
+      <Small>started {at(Date.parse(j.startedAt))}</Small>
+    </Text>
+  );
+}
 
 export function ActivityScreen() {
   const [a, setA] = useState<Activity | undefined>();
@@ -45,6 +59,9 @@ export function ActivityScreen() {
             <Text>{a.quota.left !== undefined ? `${a.quota.left} of ${a.quota.limit ?? '?'} left` : 'not used yet'}{a.quota.rateLimited ? ` · ${a.quota.rateLimited} rate-limited` : ''}</Text>
           </Box>
         </Flex>
+      </Panel>
+      <Panel header="Full sync" description="A sync of the whole catalog: after a rules change, at install, and daily.">
+        {a.fullSync ? <FullSync j={a.fullSync} /> : <Small>No full sync yet.</Small>}
       </Panel>
       <Panel header="Recent syncs">
         {a.recentSyncs.length === 0 ? (

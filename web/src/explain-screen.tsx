@@ -2,7 +2,7 @@ import { Badge, Box, Button, Flex, FlexItem, H4, Input, Panel, Small, Table, Tex
 import { useState } from 'react';
 import { request, type ApiError } from './api.ts';
 import { OP_LABELS, type Op } from './rule-model.ts';
-import type { Category, Explanation, ProductExplanation } from './types.ts';
+import type { Category, Explanation, HistoryEntry, ProductExplanation, ProductHistory } from './types.ts';
 
 const show = (v: unknown) => (v === undefined ? 'not set' : JSON.stringify(v));
 
@@ -35,6 +35,50 @@ function Tree({ e, depth = 0 }: { e: Explanation; depth?: number }) {
       {e.children.map((c, i) => (
         <Tree key={i} e={c} depth={depth + 1} />
       ))}
+    </Box>
+  );
+}
+
+const at = (ms: number) => new Date(ms).toLocaleString();
+const OUTCOMES: Record<HistoryEntry['outcome'], { label: string; variant: 'success' | 'warning' | 'danger' }> = {
+  completed: { label: 'done', variant: 'success' },
+  retry: { label: 'read again later', variant: 'warning' },
+  'given-up': { label: 'given up', variant: 'danger' },
+  'write-refused': { label: 'write refused', variant: 'danger' },
+};
+
+/** The product's history here: what the last syncs saw and did (newest first). */
+function History({ h, name }: { h: ProductHistory; name: (id: number) => string }) {
+  const cats = (ids: number[]) => ids.map(name).join(', ');
+  const change = (e: { added: number[]; removed: number[] }) => [e.added.length ? `added to ${cats(e.added)}` : '', e.removed.length ? `removed from ${cats(e.removed)}` : ''].filter(Boolean).join('; ') || 'no change';
+  return (
+    <Box marginTop="medium" data-testid="explain-history">
+      <H4>History here</H4>
+      {h.givenUp && (
+        <Text color="danger" data-testid="history-given-up">
+          Given up {at(h.givenUp.atMs)}: {h.givenUp.reason}
+        </Text>
+      )}
+      <Small>
+        Last read: {h.lastRead ? `${at(h.lastRead.atMs)}${h.lastRead.found ? ` (modified ${h.lastRead.dateModified ?? 'unknown'})` : ' (not found)'}` : 'never'} · Last change written:{' '}
+        {h.lastChange ? `${at(h.lastChange.atMs)}, ${change(h.lastChange)}` : 'none'}
+      </Small>
+      {h.entries.length === 0 ? (
+        <Small>No sync has processed this product yet.</Small>
+      ) : (
+        <Table
+          items={h.entries.map((e, i) => ({ ...e, i }))}
+          keyField="i"
+          data-testid="history-entries"
+          columns={[
+            { hash: 'at', header: 'Sync', render: (e) => at(e.atMs) },
+            { hash: 'ev', header: 'Events', render: (e) => (e.events ? `${e.events.count} × ${e.events.scopes.join(', ')} (last ${at(e.events.lastAtMs)})` : 'full sync') },
+            { hash: 'read', header: 'Read', render: (e) => (e.read ? (e.read.found ? `modified ${e.read.dateModified ?? '?'}` : 'not found') : 'not read') },
+            { hash: 'chg', header: 'Written', render: (e) => change(e) },
+            { hash: 'out', header: 'Outcome', render: (e) => <Badge label={e.reason ? `${OUTCOMES[e.outcome].label}: ${e.reason}` : OUTCOMES[e.outcome].label} variant={OUTCOMES[e.outcome].variant} /> },
+          ]}
+        />
+      )}
     </Box>
   );
 }
@@ -104,6 +148,7 @@ export function ExplainScreen(p: { categories: Category[] }) {
               { hash: 'chg', header: 'Next sync', render: (c) => (c.change === 'none' ? 'no change' : c.change) },
             ]}
           />
+          {result.history && <History h={result.history} name={name} />}
           <H4 marginTop="medium">Fields the rules read</H4>
           {result.fields.map((f) => (
             <Small key={f.field}>

@@ -44,8 +44,37 @@ export interface ProductExplanation {
   fields: { field: string; value: unknown }[];
   rules: { name: string; categoryId: number; verdict: boolean; condition: Explanation }[];
   categories: { categoryId: number; member: boolean; desired: boolean; change: 'add' | 'remove' | 'none' }[];
+  history?: ProductHistory;
+}
+/** src/events/product-history.ts HistoryEntry / HistorySummary as JSON. */
+export interface HistoryEntry {
+  atMs: number;
+  events?: { count: number; scopes: string[]; lastScope?: string; firstAtMs: number; lastAtMs: number };
+  read?: { found: boolean; dateModified?: string };
+  added: number[];
+  removed: number[];
+  outcome: 'completed' | 'retry' | 'given-up' | 'write-refused';
+  reason?: string;
+}
+export interface ProductHistory {
+  entries: HistoryEntry[];
+  lastRead?: { atMs: number; found: boolean; dateModified?: string };
+  lastChange?: { atMs: number; added: number[]; removed: number[] };
+  givenUp?: { atMs: number; reason: string };
+}
+/** src/category-sync/full-sync-job-store.ts JobProgress as JSON. */
+export interface FullSyncProgress {
+  state: 'running' | 'done';
+  done: number;
+  total?: number;
+  cursor: number;
+  startedAt: string;
+  finishedAt?: string;
+  ratePerSecond?: number;
+  etaSeconds?: number;
 }
 export interface Activity {
+  fullSync?: FullSyncProgress;
   lastEventAtMs?: number;
   lastSyncAtMs?: number;
   pending: number;

@@ -19,6 +19,9 @@ import { createSessionTokens } from '../../../src/app-api/app-session.ts';
 import { renderAppShell } from '../../../src/app-api/app-shell.ts';
 import { createActivitySource, createSyncLog } from '../../../src/app-api/activity.ts';
 import { createRulesService } from '../../../src/app-api/rules-service.ts';
+import { createFirestoreProductHistory } from '../../../src/events/firestore-product-history.ts';
+import { historyEntry, type HistorySummary } from '../../../src/events/product-history.ts';
+import { createFirestoreFullSyncJobs, jobProgress } from '../../../src/category-sync/full-sync-job-store.ts';
 import { planCategoryChanges, type ProductState } from '../../../src/rules/plan-category-changes.ts';
 import type { Clock } from '../../../src/clock.ts';
 import { testFirestore } from '../../helpers/firestore.ts';
@@ -66,6 +69,8 @@ async function setup() {
   const clientFor = (s: { storeHash: string; accessToken: string }) =>
     createBigCommerceClient({ apiUrl: sandbox.url, storeHash: s.storeHash, accessToken: s.accessToken, clock, logger, rateLimiter: limiters.forStore(s.storeHash), requestBudgetMs: 10_000 });
   const storeRules = createStoreRules({ db, clock });
+  const history = createFirestoreProductHistory(db);
+  const fullSyncJobs = createFirestoreFullSyncJobs(db);
   const syncs: string[] = [];
   const sessions = createSessionTokens({ clientSecret: sandbox.clientSecret, nowMs: () => nowMs, ttlMs: 60_000 });
   const plugins = [
@@ -85,7 +90,8 @@ async function setup() {
       storeRules,
       rules: createRulesService({ storeRules, startFullSync: (h) => Promise.resolve(syncs.push(h)), logger }),
       clientFor,
-      activity: createActivitySource({ db, registry, pending, rateLimiters: limiters, syncLog: createSyncLog(db), clock }),
+      activity: createActivitySource({ db, registry, pending, rateLimiters: limiters, syncLog: createSyncLog(db), clock, fullSync: { progress: async (h) => { const j = await fullSyncJobs.get(h); return j && jobProgress(j, clock.now()); } } }),
+      history,
       clock,
       logger,
       assets: ASSETS,
@@ -100,7 +106,7 @@ async function setup() {
   };
   const call = (token: string | undefined, method: 'GET' | 'PUT' | 'POST', path: string, payload?: unknown) =>
     server.inject({ method, url: path, headers: token ? { authorization: `Bearer ${token}` } : {}, ...(payload !== undefined ? { payload: payload as object } : {}) });
-  return { server, open, call, syncs, storeRules, sessions };
+  return { server, open, call, syncs, storeRules, sessions, history, fullSyncJobs };
 }
 
 describe('app API', () => {
@@ -249,10 +255,38 @@ describe('app API', () => {
       rules: [{ name: 'sale-featured', verdict: false, condition: { kind: 'all', verdict: false, children: [{ field: 'sale_price', verdict: true }, { field: 'is_featured', verdict: false, actual: false }] } }],
       categories: [{ categoryId: 50, member: false, desired: false, change: 'none' }],
     });
+    // No sync processed it yet: an empty history.
+    expect(res.json().history).toEqual({ entries: [], lastRead: undefined, lastChange: undefined, givenUp: undefined });
     const search = await call(token, 'GET', `/api/app/stores/${A}/explain?q=${encodeURIComponent(p.sku)}`);
     expect(search.json().matches).toContainEqual({ id: p.id, name: p.name, sku: p.sku });
     expect((await call(token, 'GET', `/api/app/stores/${A}/explain?product=999999`)).statusCode).toBe(404);
     expect((await call(token, 'GET', `/api/app/stores/${A}/explain?product=abc`)).statusCode).toBe(400);
+  });
+
+  it('explain shows the product’s history: recent events, last read, last change written, given-up status with its reason', async () => {
+    const { open, call, history } = await setup();
+    const token = await open(A);
+    await call(token, 'PUT', `/api/app/stores/${A}/rules`, { ruleSet: SALE });
+    const p = storeA.products()[0]!;
+    const pending = { events: 2, scopes: ['store/product/updated'], lastScope: 'store/product/updated', waitingSinceMs: 1_000, lastSeenAtMs: 2_000 };
+    await history.record(A, [{ productId: p.id, entry: historyEntry({ productId: p.id, pending, read: { found: true, dateModified: '2026-11-01T00:00:00+00:00' }, added: [50], removed: [], outcome: 'completed' }, 3_000) }]);
+    await history.record(A, [{ productId: p.id, entry: historyEntry({ productId: p.id, pending, read: undefined, added: [], removed: [], outcome: 'given-up', reason: 'read: 422 refused' }, 4_000) }]);
+    // Another store's history of the same product id is not shown.
+    await history.record(B, [{ productId: p.id, entry: historyEntry({ productId: p.id, pending: undefined, read: undefined, added: [], removed: [], outcome: 'retry' }, 5_000) }]);
+    const x = (await call(token, 'GET', `/api/app/stores/${A}/explain?product=${p.id}`)).json<{ history: HistorySummary }>();
+    expect(x.history.entries.map((e) => e.atMs)).toEqual([4_000, 3_000]);
+    expect(x.history.entries[1]?.events).toEqual({ count: 2, scopes: ['store/product/updated'], lastScope: 'store/product/updated', firstAtMs: 1_000, lastAtMs: 2_000 });
+    expect(x.history).toMatchObject({ lastRead: { atMs: 3_000, found: true, dateModified: '2026-11-01T00:00:00+00:00' }, lastChange: { atMs: 3_000, added: [50], removed: [] }, givenUp: { atMs: 4_000, reason: 'read: 422 refused' } });
+  });
+
+  it('activity: the store’s full-sync job with done / total, rate and ETA', async () => {
+    const { open, call, fullSyncJobs } = await setup();
+    const token = await open(A);
+    expect((await call(token, 'GET', `/api/app/stores/${A}/activity`)).json().fullSync).toBeUndefined();
+    await fullSyncJobs.start(A, nowMs - 10_000);
+    await fullSyncJobs.advance(A, { cursor: 300, done: 300, total: 600, changed: 4, requests: 2, finished: false }, nowMs);
+    const act = (await call(token, 'GET', `/api/app/stores/${A}/activity`)).json();
+    expect(act.fullSync).toMatchObject({ state: 'running', done: 300, total: 600, ratePerSecond: 30, etaSeconds: 10 });
   });
 
   it('activity: pending count, given-up products and their retry', async () => {

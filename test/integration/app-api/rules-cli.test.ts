@@ -47,7 +47,10 @@ beforeAll(async () => {
   sandbox = await startSandbox({});
   store = sandbox.createStore({ hash: H, accessToken: 'cli-token', seed: 4 });
   store.seedProducts(120, { seed: 4 });
+  addedBySale = store.products().find((p) => p.sale_price > 0 && !p.categories.includes(50))!.id;
 });
+/** A product the first `rules set` adds to category 50: its history shows it. */
+let addedBySale = 0;
 afterAll(async () => {
   await sandbox.close();
   await db.terminate();
@@ -105,5 +108,19 @@ describe('rules CLI', () => {
     expect(r.out).toContain(`[true]  sale_price gt 0   (product: ${p.sale_price})`);
     expect(r.out).toMatch(/^50\s+yes\s+yes\s+none$/m);
     expect((await cli('explain', '--store', H, '--product', '999999')).code).toBe(1);
+  });
+
+  it('explain shows the product’s history: the full sync that added it, no given-up status; --json carries it', async () => {
+    const r = await cli('explain', '--store', H, '--product', String(addedBySale));
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^last change written: \S+ \+50$/m);
+    expect(r.out).toMatch(/^last read: \S+ \(date_modified \S+\)$/m);
+    expect(r.out).toContain('given up: no');
+    expect(r.out).toMatch(/^\S+\s+full sync\s+\S+\s+\+50\s+completed$/m);
+    const json = JSON.parse((await cli('explain', '--store', H, '--product', String(addedBySale), '--json')).out) as { history: { entries: unknown[]; lastChange: { added: number[] } } };
+    expect(json.history.lastChange.added).toEqual([50]);
+    // A product none of the syncs changed has no history yet.
+    const untouched = store.products().find((p) => p.sale_price === 0 && !p.categories.includes(50) && !p.is_featured)!;
+    expect((await cli('explain', '--store', H, '--product', String(untouched.id))).out).toContain('history: no sync has processed this product yet');
   });
 });

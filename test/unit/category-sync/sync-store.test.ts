@@ -10,6 +10,7 @@ import { FakePendingStore } from '../../fakes/pending-store.ts';
 import { FakeLeaseManager } from '../../fakes/lease-manager.ts';
 import { FakeStoreDirectory } from '../../fakes/store-directory.ts';
 import { RULES, expectedManaged, managedOf } from '../../helpers/category-sync.ts';
+import type { HistoryEntry, ProductHistoryStore } from '../../../src/events/product-history.ts';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -22,7 +23,7 @@ const SETTINGS: CategorySyncSettings = { windowMs: 1_000, maxWaitMs: 5_000, miss
 
 let n = 0;
 /** A sandbox store, its sync on fakes, and a hook that runs during the first BigCommerce call. */
-function setup(o: { products?: number; rules?: boolean; settings?: Partial<CategorySyncSettings>; catalogTotal?: number } = {}) {
+function setup(o: { products?: number; rules?: boolean; settings?: Partial<CategorySyncSettings>; catalogTotal?: number; history?: ProductHistoryStore } = {}) {
   n++;
   const hash = `unit${n}${Date.now().toString(36)}`;
   const token = `tok-${hash}`;
@@ -53,6 +54,7 @@ function setup(o: { products?: number; rules?: boolean; settings?: Partial<Categ
       fullSyncsStarted.push(h);
       return Promise.resolve();
     },
+    ...(o.history ? { history: o.history } : {}),
   });
   /** Pending records for these products, old enough to be due now. */
   const due = (ids: number[], extra: { deleted?: boolean; newestEventAtMs?: number; newestChangeEventAtMs?: number } = {}) => ids.map((id) => pending.touch(hash, id, { atMs: clock.now() - 2_000, ...extra }));
@@ -86,6 +88,21 @@ describe('category sync orchestrator', () => {
     expect(await t.pending.load(t.hash)).toEqual([]);
     expect(t.directory.syncs).toMatchObject([{ storeHash: t.hash, syncedAtMs: t.clock.now() }]);
     expect(t.leases.isHeld(t.hash)).toBe(false);
+  });
+
+  it('history: one entry per processed product per chunk; a failing history write does not fail the sync', async () => {
+    const recorded: { productId: number; entry: HistoryEntry }[][] = [];
+    const history: ProductHistoryStore = { record: (_h, items) => Promise.resolve(void recorded.push([...items])), read: () => Promise.resolve([]) };
+    const t = setup({ products: 10, history });
+    t.due(t.store.products().map((p) => p.id));
+    expect(await t.sync.syncStore(t.hash)).toMatchObject({ outcome: 'flushed', completed: 10 });
+    expect(recorded.flat().map((x) => x.productId).sort((a, b) => a - b)).toEqual(t.store.products().map((p) => p.id).sort((a, b) => a - b));
+    expect(recorded.flat().every((x) => x.entry.atMs === t.clock.now() && x.entry.outcome === 'completed' && x.entry.read?.found === true)).toBe(true);
+
+    const broken = setup({ products: 5, history: { record: () => Promise.reject(new Error('firestore down')), read: () => Promise.resolve([]) } });
+    broken.due(broken.store.products().map((p) => p.id));
+    expect(await broken.sync.syncStore(broken.hash)).toMatchObject({ outcome: 'flushed', completed: 5 });
+    expect(await broken.pending.load(broken.hash)).toEqual([]);
   });
 
   it('not due: inside the debounce window nothing is read, and it says when to come back', async () => {
