@@ -127,6 +127,15 @@ export function categorySyncSettings(config: Config, override: Partial<CategoryS
   };
 }
 
+/**
+ * Longest a sync run may take before it is presumed hung: its slice (SYNC_SLICE_SECONDS) plus the
+ * last chunk, whose few requests may each spend the whole request budget (BC_REQUEST_BUDGET_MS).
+ * Past it the scheduler abandons the run and its lease stops renewing (see maxRunMs / maxHoldMs).
+ */
+export function maxRunMs(config: Config): number {
+  return config.flush.sliceMs + 5 * config.bigcommerce.requestBudgetMs;
+}
+
 interface Core {
   config: Config;
   clock: Clock;
@@ -259,7 +268,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const clientFor = createClientCache(config, { clock, logger, fetch: overrides.fetch, limiters: rateLimiters });
   // Forgets a store only once BigCommerce refuses its token (a replayed /uninstall or event cannot).
   const registry: StoreRegistry = createStoreRegistry({ db, cipher, pending, logger, probeToken: (storeHash, accessToken) => probeStoreToken(clientFor({ storeHash, accessToken })) });
-  const leases: LeaseManager = createFirestoreLeases(db, { owner: overrides.leaseOwner ?? `${config.revision}/${randomUUID()}`, leaseMs: config.flush.leaseMs, clock });
+  const leases: LeaseManager = createFirestoreLeases(db, { owner: overrides.leaseOwner ?? `${config.revision}/${randomUUID()}`, leaseMs: config.flush.leaseMs, maxHoldMs: maxRunMs(config), clock });
 
   const storeRules = createStoreRules({ db, clock });
   const syncLog = createSyncLog(db);
@@ -299,7 +308,14 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     pending,
     clock,
     logger,
-    settings: { windowMs: config.flush.windowMs, maxWaitMs: config.flush.maxWaitMs, timers: config.flush.timers, concurrency: config.flush.concurrency, ...settings.scheduler },
+    settings: {
+      windowMs: config.flush.windowMs,
+      maxWaitMs: config.flush.maxWaitMs,
+      timers: config.flush.timers,
+      concurrency: config.flush.concurrency,
+      maxRunMs: maxRunMs(config),
+      ...settings.scheduler,
+    },
   });
   const reconcileSettings = desired && { desired, ownClientId: config.bigcommerce.clientId, backfillSilenceMs: config.webhooks.backfillSilenceMs, ...settings.reconcile };
   const reconciler: WebhookReconciler | undefined =

@@ -32,6 +32,12 @@ export interface LeaseOptions {
   leaseMs: number;
   /** Heartbeat period; default leaseMs / 3. */
   renewEveryMs?: number;
+  /**
+   * Longest a holder keeps renewing (default: forever). A sync that hangs (a call that never
+   * returns) would otherwise hold its store for good through its heartbeat; past this the renewals
+   * stop, so the lease expires `leaseMs` later and another run (here or elsewhere) takes the store.
+   */
+  maxHoldMs?: number;
   clock: Clock;
 }
 
@@ -67,6 +73,7 @@ export function createFirestoreLeases(db: Firestore, opts: LeaseOptions): LeaseM
       }
 
       let version = writeTime;
+      const heldSinceMs = opts.clock.now();
       let lost = false;
       let released = false;
       const stop = new AbortController();
@@ -89,6 +96,8 @@ export function createFirestoreLeases(db: Firestore, opts: LeaseOptions): LeaseM
             return; // released
           }
           if (released) return;
+          // A run past its longest hold is presumed hung: stop renewing and let the lease expire.
+          if (opts.maxHoldMs !== undefined && opts.clock.now() - heldSinceMs >= opts.maxHoldMs) return;
           renewing = renew();
           await renewing;
         }

@@ -18,6 +18,13 @@ export interface SchedulerSettings {
   concurrency?: number;
   /** How long a run may hold its slot while others wait before it yields at its next chunk boundary. Default 2,000. */
   sliceMs?: number;
+  /**
+   * A run still going after this long is presumed hung (a call that never returns): it is abandoned
+   * here (its slot freed, the store runnable again, `abandoned` counted and logged). The lease's
+   * `maxHoldMs` is the same bound, so the abandoned run's lease expires and its writes, guarded by the
+   * lease and by record versions, can no longer land. Default: never.
+   */
+  maxRunMs?: number;
 }
 
 export interface SweepReport {
@@ -80,7 +87,7 @@ export function createSyncScheduler(deps: {
   let slotsInUse = 0;
   let stopped = false;
   // Shown under `flush` in /status (operator contract; the benchmarks read `flushes`).
-  const counters = { flushes: 0, failures: 0, busy: 0, skipped: 0, yields: 0, sweeps: 0 };
+  const counters = { flushes: 0, failures: 0, busy: 0, skipped: 0, yields: 0, sweeps: 0, abandoned: 0 };
 
   function arm(storeHash: string, atMs: number): void {
     if (!s.timers || stopped) return;
@@ -135,6 +142,8 @@ export function createSyncScheduler(deps: {
   function start(storeHash: string, w: Extract<Waiter, { kind: 'start' }>): void {
     const startedAt = clock.now();
     let sliceStartMs = startedAt;
+    /** Whether this run holds one of the slots now (not while it waits, yielded, for one). */
+    let holding = true;
     const ctx: RunContext = {
       signal: stopping.signal,
       async yieldSlot() {
@@ -142,13 +151,33 @@ export function createSyncScheduler(deps: {
         counters.yields++;
         await new Promise<void>((resume) => {
           queue.enqueue(storeHash, clock.now(), { kind: 'resume', resume });
+          holding = false;
           slotsInUse--;
           dispatch();
         });
+        holding = true;
         sliceStartMs = clock.now();
       },
     };
     running.set(storeHash, w.promise);
+    let settled = false;
+    // The watchdog: a run past maxRunMs gives its slot and its store back (see SchedulerSettings).
+    const watchdog =
+      s.maxRunMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            if (settled || running.get(storeHash) !== w.promise) return;
+            settled = true;
+            counters.abandoned++;
+            logger.error({ storeHash, maxRunMs: s.maxRunMs }, 'sync run abandoned: it outlived its time budget');
+            running.delete(storeHash);
+            if (holding) slotsInUse--;
+            holding = false;
+            arm(storeHash, clock.now());
+            w.reject(new Error('sync run abandoned'));
+            dispatch();
+          }, s.maxRunMs);
+    watchdog?.unref();
     deps.categorySync
       .syncStore(storeHash, w.mode, ctx)
       .then(
@@ -166,8 +195,13 @@ export function createSyncScheduler(deps: {
         },
       )
       .finally(() => {
-        running.delete(storeHash);
-        slotsInUse--;
+        clearTimeout(watchdog);
+        const heldSlot = holding;
+        holding = false;
+        // Abandoned by the watchdog: the store was given back then; only a slot it took since is returned.
+        if (!settled) running.delete(storeHash);
+        settled = true;
+        if (heldSlot) slotsInUse--;
         dispatch();
       });
   }

@@ -186,6 +186,31 @@ describe('Firestore flush lease: short lease with a heartbeat', () => {
     await held!.release();
   });
 
+  it('a holder past maxHoldMs (a hung sync) stops renewing: its store is free one lease later', async () => {
+    const leaseMs = 1_000;
+    const hung = createFirestoreLeases(db, { owner: 'hung', leaseMs, renewEveryMs: 200, maxHoldMs: 1_500, clock: systemClock });
+    const other = createFirestoreLeases(db, { owner: 'other', leaseMs, renewEveryMs: 200, clock: systemClock });
+    const held = await hung.tryAcquire('mh');
+    const acquiredAt = Date.now();
+    expect(held).toBeDefined();
+    let taken: Awaited<ReturnType<typeof other.tryAcquire>>;
+    await until(
+      'the other holder to take the store',
+      async () => {
+        taken = await other.tryAcquire('mh');
+        return taken !== undefined;
+      },
+      10_000,
+    );
+    // Renewed past one lease (so the heartbeat ran), given up after maxHoldMs + at most one lease.
+    const freeAfterMs = Date.now() - acquiredAt;
+    expect(freeAfterMs).toBeGreaterThan(leaseMs);
+    expect(freeAfterMs).toBeLessThan(1_500 + leaseMs + 1_000);
+    expect(held!.lost).toBe(true);
+    await taken!.release();
+    await held!.release();
+  });
+
   it('a renewal that finds the lease taken over marks it lost at once', async () => {
     const clock = new ManualClock(Date.now());
     const a = createFirestoreLeases(db, { owner: 'a', leaseMs: 30_000, clock });

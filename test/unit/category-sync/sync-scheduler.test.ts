@@ -75,6 +75,41 @@ describe('fair sync scheduler', () => {
     expect(c.max()).toBe(3);
   });
 
+  it('abandons a run that outlives maxRunMs: its slot and its store come back, its late end changes nothing', async () => {
+    const clock = new ManualClock();
+    const c = controlledRunner();
+    const s = createSyncScheduler({
+      categorySync: c.runner,
+      pending: { stores: () => Promise.resolve([]) },
+      clock,
+      logger,
+      settings: { windowMs: 1_000, maxWaitMs: 5_000, timers: false, concurrency: 1, sliceMs: 2_000, maxRunMs: 30 },
+    });
+    const hung = s.run('a');
+    const queued = s.run('b');
+    await tick();
+    expect(c.started).toEqual(['a']);
+    const lateFinish = c.open.get('a')!.finish;
+    await expect(hung).rejects.toThrow('sync run abandoned');
+    await tick();
+    expect(c.started).toEqual(['a', 'b']); // the one slot went to the next store
+    expect(s.stats()).toMatchObject({ abandoned: 1, running: 1 });
+    c.open.get('b')!.finish();
+    expect(await queued).toEqual(NOT_DUE);
+    const again = s.run('a'); // the store is runnable again here
+    await tick();
+    expect(c.started).toEqual(['a', 'b', 'a']);
+    const newFinish = c.open.get('a')!.finish;
+    lateFinish(); // the hung run ends at last: it must not free the new run's slot or store
+    await tick();
+    expect(s.stats()).toMatchObject({ running: 1, abandoned: 1 });
+    expect(await s.run('a')).toEqual({ outcome: 'busy' });
+    newFinish();
+    expect(await again).toEqual(NOT_DUE);
+    await tick();
+    expect(s.stats()).toMatchObject({ running: 0, queued: 0 });
+  });
+
   it('skips a store that is already running instead of waiting for it', async () => {
     const clock = new ManualClock();
     const c = controlledRunner();
