@@ -17,6 +17,10 @@ const killAll = () => emulators.forEach((e) => stopEmulator(e, 'SIGKILL'));
 
 export default async function setup(project: TestProject) {
   reapStale(PID_DIR);
+  // The suite's heavy files (the storm, the scale acceptance tests, fairness) share this Firestore
+  // emulator, which slows badly and may stop answering under sustained load with its default 256 MB
+  // heap (reference/emulators.md): give it 1 GB unless EMULATOR_JAVA_OPTS says otherwise.
+  process.env.EMULATOR_JAVA_OPTS ??= '-Xmx1g';
   const started = await Promise.allSettled([startEmulator('pubsub'), startEmulator('firestore')]);
   emulators = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
