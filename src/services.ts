@@ -274,28 +274,18 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const syncLog = createSyncLog(db);
   const history = createFirestoreProductHistory(db);
   const onLogError = (err: unknown) => logger.warn({ err }, 'sync log write failed');
+  // What the pending sync and the full-sync job share: the same records, leases, stores, clients and history.
+  const syncDeps = { pending, leases, directory, clientFor, clock, logger, history };
   const baseFullSync: FullSyncJobs = createFullSyncJobs({
-    history,
+    ...syncDeps,
     jobs: createFirestoreFullSyncJobs(db),
-    pending,
-    leases,
-    directory,
-    clientFor,
-    clock,
-    logger,
     settings: { sliceMs: config.flush.sliceMs, staleToleranceMs: config.flush.staleToleranceMs, maxUrlLength: 2047, ...settings.fullSync },
   });
   // Every slice of a full-sync job that did work lands in the sync log too (mode 'full').
   const loggedSlice = withSyncLog((storeHash: string, _mode?: 'full', ctx?: RunContext) => baseFullSync.runSlice(storeHash, ctx), syncLog, clock, onLogError);
   const fullSync: FullSyncJobs = { ...baseFullSync, runSlice: (storeHash, ctx) => loggedSlice(storeHash, 'full', ctx) };
   const baseSync = createCategorySync({
-    pending,
-    leases,
-    directory,
-    clientFor,
-    clock,
-    logger,
-    history,
+    ...syncDeps,
     settings: categorySyncSettings(config, settings.categorySync),
     // Paging the whole catalog is cheaper for a bulk change: the job takes over (the scheduler drives it).
     startFullSyncJob: (storeHash) => fullSync.start(storeHash),

@@ -6,31 +6,25 @@
 // LARGE_EVENT_E2E_IDS sets the size (default 90,000).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Firestore } from '@google-cloud/firestore';
-import { startEmulator, stopEmulatorAndWait, type Emulator } from '../../scripts/lib/emulators.ts';
+import type { Firestore } from '@google-cloud/firestore';
 import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { markerId } from '../../src/events/plan-event-writes.ts';
 import { startService, type ServiceProcess } from '../helpers/service.ts';
 import { webhook, wrappedPush } from '../helpers/push.ts';
+import { ownFirestore } from '../helpers/firestore.ts';
 
 const IDS = Number(process.env.LARGE_EVENT_E2E_IDS ?? 90_000);
 const PROJECT = 'demo-e2e-large-event';
-let emulator: Emulator;
+let own: Awaited<ReturnType<typeof ownFirestore>>;
 let db: Firestore;
 let service: ServiceProcess;
-const sharedJavaOpts = process.env.EMULATOR_JAVA_OPTS;
-const sharedHost = process.env.FIRESTORE_EMULATOR_HOST;
 
 beforeAll(async () => {
-  process.env.EMULATOR_JAVA_OPTS = '-Xmx1g';
-  emulator = await startEmulator('firestore');
-  process.env.EMULATOR_JAVA_OPTS = sharedJavaOpts;
-  // The SDK lets FIRESTORE_EMULATOR_HOST override an explicit host: point it at this file's emulator.
-  process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
-  db = new Firestore({ projectId: PROJECT, host: emulator.host, ssl: false });
+  own = await ownFirestore(PROJECT);
+  db = own.db;
   service = await startService({
     GOOGLE_CLOUD_PROJECT: PROJECT,
-    FIRESTORE_EMULATOR_HOST: emulator.host,
+    FIRESTORE_EMULATOR_HOST: own.host,
     PUSH_AUTH: 'none',
     FLUSH_TIMERS: 'false',
     NODE_OPTIONS: '--max-old-space-size=256',
@@ -38,9 +32,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await service?.stop('SIGKILL');
-  await db?.terminate();
-  if (emulator) await stopEmulatorAndWait(emulator);
-  process.env.FIRESTORE_EMULATOR_HOST = sharedHost;
+  await own?.stop();
 });
 
 const peakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;

@@ -4,12 +4,12 @@
 // Its own Firestore emulator with a larger heap: tens of thousands of documents would crowd the
 // shared one (-Xmx256m) that other test files use.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Firestore } from '@google-cloud/firestore';
-import { startEmulator, stopEmulatorAndWait, resetFirestore, type Emulator } from '../../scripts/lib/emulators.ts';
+import type { Firestore } from '@google-cloud/firestore';
 import { createFirestoreEventStore, type CommitInfo } from '../../src/events/firestore-event-store.ts';
 import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import { markerId, MAX_WRITES_PER_COMMIT, PENDING_PER_CHUNK } from '../../src/events/plan-event-writes.ts';
 import { testApp } from '../helpers/app.ts';
+import { ownFirestore } from '../helpers/firestore.ts';
 import { webhook, wrappedPush } from '../helpers/push.ts';
 
 const IDS = Number(process.env.LARGE_EVENT_IDS ?? 5_000);
@@ -18,26 +18,16 @@ const IDS = Number(process.env.LARGE_EVENT_IDS ?? 5_000);
 const BUDGET_MS = Math.max(40_000, IDS * 3);
 const CHUNKS = Math.ceil(IDS / PENDING_PER_CHUNK);
 const PROJECT = 'demo-large-event';
-let emulator: Emulator;
+let own: Awaited<ReturnType<typeof ownFirestore>>;
 let db: Firestore;
-const sharedHost = process.env.FIRESTORE_EMULATOR_HOST;
-const sharedJavaOpts = process.env.EMULATOR_JAVA_OPTS;
 
 beforeAll(async () => {
-  process.env.EMULATOR_JAVA_OPTS = '-Xmx1g';
-  emulator = await startEmulator('firestore');
-  process.env.EMULATOR_JAVA_OPTS = sharedJavaOpts;
-  // The SDK lets FIRESTORE_EMULATOR_HOST override an explicit host: point it at this file's emulator.
-  process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
-  db = new Firestore({ projectId: PROJECT, host: emulator.host, ssl: false, ignoreUndefinedProperties: true });
+  own = await ownFirestore(PROJECT);
+  db = own.db;
   await db.collection('warmup').doc('w').set({ at: Date.now() });
 }, 60_000);
-beforeEach(() => resetFirestore(emulator.host, PROJECT));
-afterAll(async () => {
-  await db?.terminate();
-  if (emulator) await stopEmulatorAndWait(emulator);
-  process.env.FIRESTORE_EMULATOR_HOST = sharedHost;
-});
+beforeEach(() => own.reset());
+afterAll(() => own?.stop());
 
 /** The real Firestore adapter, with a hook that records every commit and can fail or hold one. */
 function observedStore(hold?: (info: CommitInfo, chunkNo: number) => Promise<void> | undefined) {

@@ -2,29 +2,24 @@
 // store index, not a scan of 50,000 records (which took 67 s here before). Seeded through the event
 // store in bulk. Its own emulator with a larger heap, to keep 50,000 records off the shared one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Firestore } from '@google-cloud/firestore';
+import type { Firestore } from '@google-cloud/firestore';
 import pLimit from 'p-limit';
-import { startEmulator, stopEmulatorAndWait, type Emulator } from '../../scripts/lib/emulators.ts';
 import { createFirestoreEventStore } from '../../src/events/firestore-event-store.ts';
 import { createFirestorePendingStore } from '../../src/events/firestore-pending-store.ts';
 import { COLLECTIONS } from '../../src/firestore/collections.ts';
 import type { BigCommerceEvent } from '../../src/bigcommerce/webhook-event.ts';
 import { planOrThrow } from '../helpers/events.ts';
 import { testApp } from '../helpers/app.ts';
+import { ownFirestore } from '../helpers/firestore.ts';
 
 const STORES = 100;
 const PER_STORE = 500;
-let emulator: Emulator;
+let own: Awaited<ReturnType<typeof ownFirestore>>;
 let db: Firestore;
-const sharedHost = process.env.FIRESTORE_EMULATOR_HOST;
-const sharedJavaOpts = process.env.EMULATOR_JAVA_OPTS;
 
 beforeAll(async () => {
-  process.env.EMULATOR_JAVA_OPTS = '-Xmx1g';
-  emulator = await startEmulator('firestore');
-  process.env.EMULATOR_JAVA_OPTS = sharedJavaOpts;
-  process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
-  db = new Firestore({ projectId: 'demo-status-scale', host: emulator.host, ssl: false, ignoreUndefinedProperties: true });
+  own = await ownFirestore('demo-status-scale');
+  db = own.db;
   const events = createFirestoreEventStore(db);
   const limit = pLimit(4);
   const started = Date.now();
@@ -39,11 +34,7 @@ beforeAll(async () => {
   );
   console.log(`[status-scale] seeded ${STORES} × ${PER_STORE} pending in ${Date.now() - started} ms`);
 }, 300_000);
-afterAll(async () => {
-  await db?.terminate();
-  if (emulator) await stopEmulatorAndWait(emulator);
-  process.env.FIRESTORE_EMULATOR_HOST = sharedHost;
-});
+afterAll(() => own?.stop());
 
 describe(`${STORES} stores × ${PER_STORE} pending`, () => {
   it('/status answers in under 2 s with every store and its count', async () => {
