@@ -1,26 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { BigCommerceClient } from '../bigcommerce/client.ts';
 import { createCatalog, type Catalog } from '../bigcommerce/catalog.ts';
 import type { IncludeOptions } from '../bigcommerce/catalog-paths.ts';
 import type { RuleSet } from '../rules/rule-set-schema.ts';
 import type { Product } from '../bigcommerce/product.ts';
-import type { PendingStore } from '../events/pending-store.ts';
-import type { ProductHistoryStore } from '../events/product-history.ts';
 import { fullSyncPageHistory } from './chunk-history.ts';
 import { parseIsoDateMs } from '../rules/parse-iso-date.ts';
 import { planCategoryChanges, type ProductState } from '../rules/plan-category-changes.ts';
 import type { ApplyCategoryPlanResult } from '../rules/apply-category-plan.ts';
 import { productFetchOptions } from '../rules/required-fields.ts';
-import type { StoreContext, StoreDirectory } from '../stores/store-directory.ts';
+import type { StoreContext } from '../stores/store-directory.ts';
 import { applyCategoryPlanIsolated } from './apply-isolated.ts';
 import { FULL_SYNC_PAGE_SIZE } from './plan-fetch.ts';
 import { jobProgress, type FullSyncJob, type FullSyncJobStore, type JobProgress } from './full-sync-job-store.ts';
 import { isStaleRead } from './stale-read.ts';
-import type { Lease, LeaseManager } from './sync-lease.ts';
+import type { Lease } from './sync-lease.ts';
 import type { RunContext } from './run-context.ts';
-import type { SyncResult } from './sync-store.ts';
+import type { SyncResult, SyncWorkDeps } from './sync-store.ts';
 import type { PendingProduct } from './readiness.ts';
 
 export interface FullSyncJobSettings {
@@ -32,17 +29,9 @@ export interface FullSyncJobSettings {
   pageSize?: number;
 }
 
-export interface FullSyncJobDeps {
+export interface FullSyncJobDeps extends SyncWorkDeps {
   jobs: FullSyncJobStore;
-  pending: PendingStore;
-  leases: LeaseManager;
-  directory: StoreDirectory;
-  clientFor: (store: StoreContext & { accessToken: string }) => BigCommerceClient;
-  clock: Clock;
-  logger: Logger;
   settings: FullSyncJobSettings;
-  /** Per-product history (explain): an entry for every product whose categories a page wrote. */
-  history?: ProductHistoryStore;
 }
 
 /**

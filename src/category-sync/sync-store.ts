@@ -43,7 +43,8 @@ export interface CategorySyncSettings extends DebounceSettings, SyncOutcomeSetti
   assignBatchSize?: number;
 }
 
-export interface CategorySyncDeps {
+/** What the pending sync and the full-sync job (full-sync-job.ts) both work with. */
+export interface SyncWorkDeps {
   pending: PendingStore;
   leases: LeaseManager;
   directory: StoreDirectory;
@@ -51,6 +52,11 @@ export interface CategorySyncDeps {
   clientFor: (store: StoreContext & { accessToken: string }) => BigCommerceClient;
   clock: Clock;
   logger: Logger;
+  /** Per-product history for the app's explain screen: one entry per processed product per sync. */
+  history?: ProductHistoryStore;
+}
+
+export interface CategorySyncDeps extends SyncWorkDeps {
   settings: CategorySyncSettings;
   /**
    * Starts (or joins) the store's durable full-sync job (full-sync-job.ts). When given, a sync whose
@@ -59,8 +65,6 @@ export interface CategorySyncDeps {
    * records its pages answer.
    */
   startFullSyncJob?: (storeHash: string) => Promise<unknown>;
-  /** Per-product history for the app's explain screen: one entry per processed product per sync. */
-  history?: ProductHistoryStore;
 }
 
 export type SyncMode = 'auto' | 'full';
