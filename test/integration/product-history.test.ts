@@ -74,7 +74,8 @@ describe('history written by the syncs', () => {
     const { categorySync, history, close } = await testCategorySync(db, { apiUrl: sandbox.url, store: { storeHash: hash, accessToken: token }, settings: { missingMaxAttempts: 1 } });
     try {
       const target = store.products().find((p) => !managedOf(p.categories).includes(50))!;
-      store.updateProduct(target.id, { sale_price: 1, price: 10 });
+      // The version the sync reads (our own category write afterwards moves date_modified again).
+      const readVersion = store.updateProduct(target.id, { sale_price: 1, price: 10 }).date_modified;
       const events = createFirestoreEventStore(db);
       const send = (scope: string, id: number, k: number) =>
         events.record(planOrThrow({ scope, producer: `stores/${hash}`, hash: `h${id}-${k}`, created_at: 1_000 + k, data: { type: 'product', id } }, { storeHash: hash, hash: `h${id}-${k}`, messageId: undefined, publishTime: undefined, nowMs: Date.now() - 2_000 + k, dedupeTtlMs: 1e6 }));
@@ -87,7 +88,7 @@ describe('history written by the syncs', () => {
       expect(managedOf(store.product(target.id)!.categories)).toEqual(expectedManaged(store.product(target.id)!));
 
       const [t] = await history.read(hash, target.id);
-      expect(t).toMatchObject({ events: { count: 2, scopes: ['store/product/inventory/updated', 'store/product/updated'], lastScope: 'store/product/inventory/updated' }, read: { found: true, dateModified: store.product(target.id)!.date_modified }, outcome: 'completed' });
+      expect(t).toMatchObject({ events: { count: 2, scopes: ['store/product/inventory/updated', 'store/product/updated'], lastScope: 'store/product/inventory/updated' }, read: { found: true, dateModified: readVersion }, outcome: 'completed' });
       expect(t!.added).toContain(50);
       expect(await history.read(hash, 999_999)).toMatchObject([{ read: { found: false }, outcome: 'given-up', reason: 'not found after repeated reads', events: { count: 1 } }]);
       // Only processed products get a document.
